@@ -1,0 +1,38 @@
+# Every target creates the virtual environment first when it is missing or stale.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint db-upgrade serve-sample clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP)
+
+## Crawl the bundled sample site into var/crawl.sqlite (or DATABASE_URL) and summarize.
+demo: $(STAMP)
+	$(BIN)/python -m crawler.demo
+
+## Every test, Postgres included (TEST_DATABASE_URL, else 127.0.0.1:5432, else a throwaway cluster).
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## Apply the migrations to DATABASE_URL (default: var/crawl.sqlite).
+db-upgrade: $(STAMP)
+	$(BIN)/python -m schemas.migrate upgrade
+
+## Serve the sample site on 127.0.0.1 until Ctrl-C.
+serve-sample: $(STAMP)
+	$(BIN)/python -m sample_site
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,63 @@
+"""Scrapy settings for the RTL crawler.
+
+Every value here can be overridden per run with ``-s NAME=VALUE``. ``DATABASE_URL`` may
+also come from the environment (see ``crawler.config``).
+"""
+
+BOT_NAME = "rtl_news_crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- What to crawl -------------------------------------------------------------------
+#: Root of the site; the spider follows this host only. Point it at the local sample
+#: site (``http://127.0.0.1:PORT``) for demos and tests.
+RTL_BASE_URL = "https://www.rtl.fr"
+#: Feeds read on a full crawl, relative to RTL_BASE_URL.
+RTL_FEED_PATHS = ["/flux/une.rss"]
+#: Section listings walked on a full crawl (``-a section=NAME`` walks one).
+RTL_SECTIONS = ["international", "politique", "societe", "economie", "sport", "culture"]
+#: Listing pages read per section at most, so a full crawl stays bounded.
+RTL_MAX_LISTING_PAGES = 20
+#: Comment pages read per article at most (10 comments a page on the site).
+RTL_MAX_COMMENT_PAGES = 50
+
+# --- Where to store ------------------------------------------------------------------
+#: SQLAlchemy URL; unset means the DATABASE_URL environment variable, else var/crawl.sqlite.
+DATABASE_URL = None
+#: Run the Alembic migrations when a crawl opens the database.
+DATABASE_AUTO_MIGRATE = True
+#: Articles written per transaction.
+STORE_BATCH_SIZE = 25
+
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.dedupe.DedupePipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+
+# --- Politeness ----------------------------------------------------------------------
+USER_AGENT = "rtl-news-crawler/0.1 (news archiving crawler; obeys robots.txt)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+# Real article pages are ~750 KB and long ones reach several MB; past this it is not an
+# article page any more.
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+COOKIES_ENABLED = False
+
+# --- Housekeeping --------------------------------------------------------------------
+# An unattended crawler has no use for interactive ports; they are also attack surface.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,85 @@
+"""Deduplication of articles within a crawl and of the comments of each article.
+
+Across crawls, the storage upsert on the article identity and on the comment id keeps one
+row each; this stage handles what one crawl sees twice before anything is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.statscollectors import StatsCollector
+
+from crawler.items import ArticleItem
+
+
+def article_identity(item: ArticleItem) -> str:
+    """The key one article is stored under: its site id, else its canonical URL."""
+    if item.article_id:
+        return f"rtl:{item.article_id}"
+    return item.canonical_url or item.url
+
+
+def dedupe_comments(comments: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, int]:
+    """Keep one entry per comment id and mark exact repeats.
+
+    A comment served on two pages (newest-first paging shifts between requests) is kept
+    once, in its first position. A different comment by the same author with the same
+    text is kept but gets ``duplicate_of`` set to the first one's id.
+
+    Returns the comments, the number of repeated ids dropped, and the number of exact
+    repeats marked.
+    """
+    by_id: dict[str, dict[str, Any]] = {}
+    first_by_content: dict[tuple[str | None, str], str] = {}
+    dropped = marked = 0
+    for comment in comments:
+        comment_id = comment["comment_id"]
+        if comment_id in by_id:
+            dropped += 1
+            continue
+        comment = dict(comment)
+        key = (comment.get("author"), " ".join(comment.get("text", "").split()).casefold())
+        first = first_by_content.setdefault(key, comment_id)
+        if first != comment_id:
+            comment["duplicate_of"] = first
+            marked += 1
+        by_id[comment_id] = comment
+    return list(by_id.values()), dropped, marked
+
+
+class DedupePipeline:
+    """Merge repeats of one article within a crawl and dedupe its comments.
+
+    A second page with the same identity (the same article id under another slug or
+    section, say) is passed on as the first one's alias: its URL joins the aliases and
+    its comments join the article, while the stored URL and section stay the first's.
+    Only small identity records are remembered, so memory stays flat on long crawls.
+    """
+
+    def __init__(self, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.seen: dict[str, tuple[str, str | None, str | None]] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
+        return cls(crawler.stats)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ArticleItem):
+            return item
+        identity = article_identity(item)
+        first = self.seen.get(identity)
+        if first is None:
+            self.seen[identity] = (item.url, item.canonical_url, item.section)
+        else:
+            self.stats.inc_value("dedupe/articles_merged")
+            item.aliases = list(dict.fromkeys([*item.aliases, item.url]))
+            item.url, item.canonical_url, item.section = first
+        item.comments, dropped, marked = dedupe_comments(item.comments)
+        if dropped:
+            self.stats.inc_value("dedupe/comments_seen_twice", dropped)
+        if marked:
+            self.stats.inc_value("dedupe/comments_exact_repeats", marked)
+        return item

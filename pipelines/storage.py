@@ -1,0 +1,420 @@
+"""Write cleaned articles, their comments and rejected pages to the database.
+
+Plain SQLAlchemy Core, usable without Scrapy (``pipelines.store`` is the Scrapy side)::
+
+    with Storage("postgresql+psycopg://crawler@db/news") as storage:
+        storage.upgrade()
+        result = storage.write_articles(items)
+
+Re-writing what is already stored changes nothing but ``last_seen_at``: articles are keyed
+on their identity, comments on the site's comment id, URLs on themselves, and every row is
+compared with what is stored before anything is written, which is also how the result
+tells new, updated and unchanged articles apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from crawler.items import ArticleItem, RejectedPageItem
+from pipelines.dedupe import article_identity
+from schemas import migrate
+from schemas import tables as t
+from schemas.engine import check_connection, create_engine, display_url, error_text
+
+logger = logging.getLogger(__name__)
+
+#: Comment fields where a missing value on a re-crawl means "not seen this time", not
+#: "gone": the stored value is kept. ``duplicate_of`` in particular can only be computed
+#: when the first copy is in the same crawl.
+_COMMENT_STICKY = ("parent_id", "posted_at", "duplicate_of")
+_COMMENT_FIELDS = ("author", "text", *_COMMENT_STICKY)
+
+
+def content_hash(title: str | None, lead: str | None, body: str | None) -> str:
+    """sha256 (hex) of the title, lead and body, normalized so only real edits change it.
+
+    Unicode NFC and collapsed whitespace, so re-encoding or re-wrapping the same text keeps
+    the hash; the fields are kept apart by a separator so text moving from the lead into the
+    body still counts as a change.
+    """
+    parts = [
+        " ".join(unicodedata.normalize("NFC", part or "").split()) for part in (title, lead, body)
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class FailedArticle:
+    """An article that could not be stored, even in a transaction of its own."""
+
+    identity: str
+    url: str
+    #: The database's (or the item's) error, without statement parameters or password.
+    error: str
+
+
+@dataclass
+class WriteResult:
+    """What one ``write_articles`` call did."""
+
+    articles_new: int = 0
+    #: Articles whose stored fields, content hash, authors or tags changed.
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    comments_new: int = 0
+    #: Stored comments whose text, author, parent, time or duplicate mark changed.
+    comments_updated: int = 0
+    aliases_new: int = 0
+    failures: list[FailedArticle] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def add(self, other: WriteResult) -> None:
+        self.articles_new += other.articles_new
+        self.articles_updated += other.articles_updated
+        self.articles_unchanged += other.articles_unchanged
+        self.comments_new += other.comments_new
+        self.comments_updated += other.comments_updated
+        self.aliases_new += other.aliases_new
+        self.failures.extend(other.failures)
+
+    def counts(self) -> dict[str, int]:
+        """The counters by name (``failed`` included), e.g. for crawl stats."""
+        return {
+            "articles_new": self.articles_new,
+            "articles_updated": self.articles_updated,
+            "articles_unchanged": self.articles_unchanged,
+            "comments_new": self.comments_new,
+            "comments_updated": self.comments_updated,
+            "aliases_new": self.aliases_new,
+            "failed": self.failed,
+        }
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    """Non-empty values, first occurrence kept, in order."""
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _article_values(item: ArticleItem) -> dict[str, Any]:
+    """The article's column values that a re-crawl may update (everything but the keys)."""
+    image = item.image or {}
+    return {
+        "article_id": item.article_id,
+        "canonical_url": item.canonical_url,
+        "section": item.section,
+        "title": item.title,
+        "lead": item.lead,
+        "body": item.body,
+        "body_blocks": item.body_blocks,
+        "co_credit": item.co_credit,
+        "published_at": item.published_at,
+        "modified_at": item.modified_at,
+        "reading_time_minutes": item.reading_time_minutes,
+        "keywords": item.keywords,
+        "image_url": image.get("url"),
+        "image_caption": image.get("caption"),
+        "image_credit": image.get("credit"),
+        "related_urls": item.related_urls,
+        "language": item.language,
+        "extraction": item.extraction,
+        "content_hash": content_hash(item.title, item.lead, item.body),
+    }
+
+
+class Storage:
+    """The crawler's database: migrations and batched, idempotent writes."""
+
+    def __init__(self, url: str | sa.URL, **engine_kwargs: Any) -> None:
+        self.engine = create_engine(url, **engine_kwargs)
+        backend = self.engine.dialect.name
+        if backend == "postgresql":
+            self._insert = postgresql.insert
+        elif backend == "sqlite":
+            self._insert = sqlite.insert
+        else:
+            self.engine.dispose()
+            raise ValueError(f"unsupported database {backend!r}: use PostgreSQL or SQLite")
+
+    @classmethod
+    def from_url(cls, url: str | sa.URL, **engine_kwargs: Any) -> Storage:
+        return cls(url, **engine_kwargs)
+
+    @property
+    def display_url(self) -> str:
+        """The database URL with the password hidden."""
+        return display_url(self.engine)
+
+    def check_connection(self) -> None:
+        """Raise ``schemas.engine.DatabaseUnavailableError`` unless the database answers."""
+        check_connection(self.engine)
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Apply the migrations (see ``schemas.migrate``)."""
+        migrate.upgrade(self.engine, revision)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- articles --------------------------------------------------------------------
+
+    def write_articles(
+        self, items: Sequence[ArticleItem], *, now: datetime | None = None
+    ) -> WriteResult:
+        """Store a batch of cleaned articles with their authors, tags, URLs and comments.
+
+        The batch is one transaction. If it fails, each article is retried in a transaction
+        of its own, so one bad article costs only itself; an article that fails alone is
+        reported in ``failures`` and nothing of it is left in the database.
+        ``now`` (aware) is the time recorded as first/last seen; default: the current time.
+        """
+        if not items:
+            return WriteResult()
+        now = now or datetime.now(UTC)
+        try:
+            with self.engine.begin() as conn:
+                result = WriteResult()
+                for item in items:
+                    self._write_article(conn, item, now, result)
+            return result
+        except Exception as exc:
+            # Anything, not only database errors: a malformed item (a naive date, a comment
+            # without id) must not cost the rest of the batch either.
+            if len(items) == 1:
+                return WriteResult(failures=[self._failure(items[0], exc)])
+            logger.warning(
+                "Storing a batch of %d articles failed (%s); storing them one by one",
+                len(items),
+                error_text(exc, self.engine),
+            )
+        result = WriteResult()
+        for item in items:
+            single = WriteResult()
+            try:
+                with self.engine.begin() as conn:
+                    self._write_article(conn, item, now, single)
+            except Exception as exc:
+                result.failures.append(self._failure(item, exc))
+            else:
+                result.add(single)
+        return result
+
+    def _failure(self, item: ArticleItem, exc: BaseException) -> FailedArticle:
+        try:
+            identity = article_identity(item)
+        except Exception:
+            identity = "?"
+        return FailedArticle(
+            identity=identity, url=getattr(item, "url", "?"), error=error_text(exc, self.engine)
+        )
+
+    def _write_article(
+        self, conn: sa.Connection, item: ArticleItem, now: datetime, result: WriteResult
+    ) -> None:
+        articles = t.articles
+        identity = article_identity(item)
+        values = _article_values(item)
+        author_names = _unique(item.authors)
+        tag_names = _unique(item.tags)
+
+        # FOR UPDATE (PostgreSQL only; SQLite locks the whole file) keeps a concurrent
+        # crawl from changing the row between this comparison and the write.
+        stored = (
+            conn.execute(
+                sa.select(articles).where(articles.c.identity == identity).with_for_update()
+            )
+            .mappings()
+            .first()
+        )
+        if stored is None:
+            insert = self._insert(articles).values(
+                identity=identity, url=item.url, first_seen_at=now, last_seen_at=now, **values
+            )
+            # The conflict branch only matters if another writer inserted meanwhile.
+            insert = insert.on_conflict_do_update(
+                index_elements=[articles.c.identity],
+                set_={name: insert.excluded[name] for name in [*values, "last_seen_at"]},
+            ).returning(articles.c.id)
+            article_pk = conn.execute(insert).scalar_one()
+            result.articles_new += 1
+            authors_changed = tags_changed = True
+        else:
+            article_pk = stored["id"]
+            # The stored url stays the first one seen: another address of the same article
+            # is an alias, not an edit.
+            changed = {name: value for name, value in values.items() if stored[name] != value}
+            authors_changed = self._linked_names(conn, "authors", article_pk) != author_names
+            tags_changed = self._linked_names(conn, "tags", article_pk) != tag_names
+            conn.execute(
+                sa.update(articles)
+                .where(articles.c.id == article_pk)
+                .values(last_seen_at=now, **changed)
+            )
+            if changed or authors_changed or tags_changed:
+                result.articles_updated += 1
+            else:
+                result.articles_unchanged += 1
+
+        if authors_changed:
+            self._replace_links(conn, "authors", article_pk, author_names)
+        if tags_changed:
+            self._replace_links(conn, "tags", article_pk, tag_names)
+        result.aliases_new += self._add_urls(
+            conn, article_pk, _unique([item.url, item.canonical_url, *item.aliases])
+        )
+        new, updated = self._write_comments(conn, article_pk, item.comments, now)
+        result.comments_new += new
+        result.comments_updated += updated
+
+    # Authors and tags share one shape: a name table and an ordered link table.
+    _LINKS = {
+        "authors": (t.authors, t.article_authors, "author_id"),
+        "tags": (t.tags, t.article_tags, "tag_id"),
+    }
+
+    def _linked_names(self, conn: sa.Connection, kind: str, article_pk: int) -> list[str]:
+        names, links, key = self._LINKS[kind]
+        query = (
+            sa.select(names.c.name)
+            .join(links, links.c[key] == names.c.id)
+            .where(links.c.article_id == article_pk)
+            .order_by(links.c.position)
+        )
+        return list(conn.scalars(query))
+
+    def _replace_links(
+        self, conn: sa.Connection, kind: str, article_pk: int, wanted: list[str]
+    ) -> None:
+        names, links, key = self._LINKS[kind]
+        conn.execute(sa.delete(links).where(links.c.article_id == article_pk))
+        if not wanted:
+            return
+        conn.execute(
+            self._insert(names)
+            .values([{"name": name} for name in wanted])
+            .on_conflict_do_nothing(index_elements=[names.c.name])
+        )
+        ids = dict(
+            conn.execute(sa.select(names.c.name, names.c.id).where(names.c.name.in_(wanted))).all()
+        )
+        conn.execute(
+            sa.insert(links),
+            [
+                {"article_id": article_pk, key: ids[name], "position": position}
+                for position, name in enumerate(wanted)
+            ],
+        )
+
+    def _add_urls(self, conn: sa.Connection, article_pk: int, urls: list[str]) -> int:
+        urls_table = t.article_urls
+        known = set(conn.scalars(sa.select(urls_table.c.url).where(urls_table.c.url.in_(urls))))
+        # A URL already stored under another article stays there: the first owner wins.
+        new = [url for url in urls if url not in known]
+        if new:
+            conn.execute(
+                self._insert(urls_table).on_conflict_do_nothing(index_elements=[urls_table.c.url]),
+                [{"url": url, "article_id": article_pk} for url in new],
+            )
+        return len(new)
+
+    def _write_comments(
+        self,
+        conn: sa.Connection,
+        article_pk: int,
+        comments: Iterable[dict[str, Any]],
+        now: datetime,
+    ) -> tuple[int, int]:
+        """Insert new comments, update changed ones, touch the rest; (new, updated)."""
+        table = t.comments
+        by_id: dict[str, dict[str, Any]] = {}
+        for comment in comments:
+            by_id.setdefault(comment["comment_id"], comment)
+        if not by_id:
+            return 0, 0
+        stored = {
+            row.comment_id: row
+            for row in conn.execute(
+                sa.select(
+                    table.c.id, table.c.comment_id, *(table.c[f] for f in _COMMENT_FIELDS)
+                ).where(table.c.comment_id.in_(list(by_id)))
+            )
+        }
+        inserts: list[dict[str, Any]] = []
+        unchanged: list[int] = []
+        updated = 0
+        for comment_id, comment in by_id.items():
+            values = {name: comment.get(name) for name in _COMMENT_FIELDS}
+            row = stored.get(comment_id)
+            if row is None:
+                inserts.append(
+                    {
+                        "comment_id": comment_id,
+                        "article_id": article_pk,
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                        **values,
+                    }
+                )
+                continue
+            # The comment stays with the article it was first stored under.
+            changed = {
+                name: value
+                for name, value in values.items()
+                if getattr(row, name) != value and not (value is None and name in _COMMENT_STICKY)
+            }
+            if changed:
+                conn.execute(
+                    sa.update(table).where(table.c.id == row.id).values(last_seen_at=now, **changed)
+                )
+                updated += 1
+            else:
+                unchanged.append(row.id)
+        if unchanged:
+            conn.execute(sa.update(table).where(table.c.id.in_(unchanged)).values(last_seen_at=now))
+        if inserts:
+            conn.execute(
+                self._insert(table).on_conflict_do_nothing(index_elements=[table.c.comment_id]),
+                inserts,
+            )
+        return len(inserts), updated
+
+    # --- rejected pages --------------------------------------------------------------
+
+    def write_rejected(
+        self, items: Sequence[RejectedPageItem], *, now: datetime | None = None
+    ) -> int:
+        """Append rejected pages (a log: each rejection is a row); returns how many."""
+        if not items:
+            return 0
+        now = now or datetime.now(UTC)
+        rows = [
+            {
+                "url": item.url,
+                "reason": item.reason,
+                "detail": item.detail,
+                "http_status": item.http_status,
+                "rejected_at": now,
+            }
+            for item in items
+        ]
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(t.rejected_pages), rows)
+        return len(rows)

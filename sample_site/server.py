@@ -1,0 +1,137 @@
+"""Serve the sample site on 127.0.0.1 from a background thread."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from sample_site.conditional import not_modified
+from sample_site.model import ArticleSpec
+from sample_site.site import Page, Site, build_site
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    #: Request target as sent: path and query string.
+    path: str
+    status: int
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _SiteServer
+    protocol_version = "HTTP/1.1"
+    server_version = "SampleRTL/1.0"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _answer(self, send_body: bool) -> None:
+        page: Page = self.server.site.get(self.path)
+        status = page.status
+        if not_modified(page, self.headers.get("If-None-Match"),
+                        self.headers.get("If-Modified-Since")):
+            status = 304
+        self.server.record(RequestRecord(self.command, self.path, status))
+        self.send_response(status)
+        for name, value in page.headers.items():
+            self.send_header(name, value)
+        if status == 304:
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_header("Content-Type", page.content_type)
+        self.send_header("Content-Length", str(len(page.body)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(page.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Tests read the request log instead; stderr stays quiet.
+        pass
+
+
+class _SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        # Filled by SampleServer once the port, hence the base URL, is known.
+        self.site = Site(base_url="", pages={})
+        self._lock = threading.Lock()
+        self.log: list[RequestRecord] = []
+
+    def record(self, entry: RequestRecord) -> None:
+        with self._lock:
+            self.log.append(entry)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client hanging up mid-response is normal for crawlers; no traceback noise.
+        pass
+
+
+class SampleServer:
+    """The running site. ``base_url`` is ``http://127.0.0.1:<port>``."""
+
+    def __init__(self, server: _SiteServer, articles: list[ArticleSpec] | None) -> None:
+        self._server = server
+        host, port = server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self.set_articles(articles)
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"sample-site-{port}", daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def site(self) -> Site:
+        return self._server.site
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Requests received so far, in order (a snapshot)."""
+        with self._server._lock:
+            return list(self._server.log)
+
+    def clear_requests(self) -> None:
+        with self._server._lock:
+            self._server.log.clear()
+
+    def count(self, path: str, method: str = "GET") -> int:
+        """How many times ``path`` (path + query) was requested."""
+        return sum(1 for r in self.requests if r.path == path and r.method == method)
+
+    def set_articles(self, articles: list[ArticleSpec] | None) -> None:
+        """Rebuild the site with other content; later requests see the new pages."""
+        # Rendering happens before the swap, so no request sees a half-built site.
+        self._server.site = build_site(self.base_url, articles)
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> SampleServer:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def serve(
+    articles: list[ArticleSpec] | None = None, host: str = "127.0.0.1", port: int = 0
+) -> SampleServer:
+    """Start the site on ``host:port`` (``port=0`` picks a free port) and return it."""
+    return SampleServer(_SiteServer((host, port)), articles)

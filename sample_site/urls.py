@@ -1,0 +1,50 @@
+"""Where each page of the sample site lives, as absolute URLs on a given base URL."""
+
+from __future__ import annotations
+
+from sample_site.model import ArticleSpec, BrokenPage
+
+COMMENTS_SUFFIX = "/commentaires"
+
+
+def article_url(spec: ArticleSpec | BrokenPage, base_url: str) -> str:
+    """The article's canonical URL on the site (no tracking, no ``/amp``)."""
+    return base_url.rstrip("/") + spec.path
+
+
+def amp_url(spec: ArticleSpec, base_url: str) -> str:
+    return article_url(spec, base_url) + "/amp"
+
+
+def comments_url(article: str, page: int = 1) -> str:
+    """Comment fragment URL of an article URL (``?page=N`` from the second page on)."""
+    url = article + COMMENTS_SUFFIX
+    return url if page == 1 else f"{url}?page={page}"
+
+
+def listing_path(section: str, page: int = 1) -> str:
+    path = f"/actu/{section}"
+    return path if page == 1 else f"{path}?page={page}"
+
+
+def image_url(spec: ArticleSpec, base_url: str) -> str | None:
+    """Full-size image (``og:image``); the page's ``<img>`` shows a resized cache copy."""
+    return base_url.rstrip("/") + spec.image.path if spec.image else None
+
+
+def resized_image_url(spec: ArticleSpec, base_url: str) -> str | None:
+    if spec.image is None:
+        return None
+    return f"{base_url.rstrip('/')}/cache/image/640x360/{spec.article_id}-{spec.slug}.jpg"
+
+
+def tag_path(tag: str) -> str:
+    from sample_site.articles import slugify
+
+    return f"/sujet/{slugify(tag)}"
+
+
+def author_path(name: str) -> str:
+    from sample_site.articles import slugify
+
+    return f"/auteur/{slugify(name)}"

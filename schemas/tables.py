@@ -1,0 +1,194 @@
+"""The database tables, as SQLAlchemy Core metadata shared by PostgreSQL and SQLite.
+
+This module is the reference the migrations are checked against (``tests/test_schema.py``
+compares a migrated database with ``metadata``); the migrations themselves spell every
+table out so that an old migration keeps building the schema it was written for.
+
+Foreign keys to ``articles.id`` are named ``article_id`` as usual; the site's own 10-digit
+article number is ``articles.article_id`` (text). Join child tables on ``articles.id``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+#: Constraint and index names are fixed so that migrations can refer to them and SQLite's
+#: table-rebuilding "batch" migrations can recreate them under the same names.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+#: Autoincrementing key: BIGSERIAL on PostgreSQL; on SQLite only a column declared exactly
+#: ``INTEGER PRIMARY KEY`` aliases the rowid and autoincrements, so BIGINT would not do.
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+#: JSON documents: JSONB on PostgreSQL (indexable, compact); ``none_as_null`` stores a
+#: Python ``None`` as SQL NULL rather than the JSON literal ``null``.
+JSON = sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware timestamp: ``timestamptz`` on PostgreSQL, UTC text on SQLite.
+
+    SQLite has no time zone type and SQLAlchemy's SQLite ``DateTime`` silently drops the
+    offset, so values are converted to UTC before storing and marked UTC when read back;
+    both backends then return aware datetimes equal to what was written. Naive values are
+    refused because the two backends would read them differently.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected an aware datetime, got {type(value).__name__}: {value!r}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} has no time zone")
+        if dialect.name == "sqlite":
+            return value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _id() -> sa.Column[int]:
+    return sa.Column("id", ID, primary_key=True, autoincrement=True)
+
+
+def _article_fk(**kwargs: Any) -> sa.Column[int]:
+    return sa.Column(
+        "article_id",
+        ID,
+        sa.ForeignKey("articles.id", ondelete="CASCADE"),
+        nullable=False,
+        **kwargs,
+    )
+
+
+articles = sa.Table(
+    "articles",
+    metadata,
+    _id(),
+    # One key for upserts: "rtl:<10-digit id>" when the URL carries one, else the
+    # canonical URL. A second unique key would make re-crawls conflict on either one.
+    sa.Column("identity", sa.Text, nullable=False, unique=True),
+    sa.Column("article_id", sa.Text, index=True),
+    # The URL the article was first stored from; later addresses go to article_urls.
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("canonical_url", sa.Text, index=True),
+    sa.Column("section", sa.Text, index=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("lead", sa.Text),
+    sa.Column("body", sa.Text),
+    sa.Column("body_blocks", JSON),
+    sa.Column("co_credit", sa.Text),
+    sa.Column("published_at", UTCDateTime, index=True),
+    sa.Column("modified_at", UTCDateTime),
+    sa.Column("reading_time_minutes", sa.Integer),
+    sa.Column("keywords", JSON),
+    sa.Column("image_url", sa.Text),
+    sa.Column("image_caption", sa.Text),
+    sa.Column("image_credit", sa.Text),
+    sa.Column("related_urls", JSON),
+    sa.Column("language", sa.Text),
+    sa.Column("extraction", JSON),
+    # sha256 of the normalized title, lead and body: tells an edit from a re-crawl.
+    sa.Column("content_hash", sa.Text),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+article_urls = sa.Table(
+    "article_urls",
+    metadata,
+    sa.Column("url", sa.Text, primary_key=True),
+    _article_fk(index=True),
+)
+
+authors = sa.Table(
+    "authors",
+    metadata,
+    _id(),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+)
+
+article_authors = sa.Table(
+    "article_authors",
+    metadata,
+    _article_fk(primary_key=True),
+    sa.Column(
+        "author_id",
+        ID,
+        sa.ForeignKey("authors.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+tags = sa.Table(
+    "tags",
+    metadata,
+    _id(),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+)
+
+article_tags = sa.Table(
+    "article_tags",
+    metadata,
+    _article_fk(primary_key=True),
+    sa.Column(
+        "tag_id",
+        ID,
+        sa.ForeignKey("tags.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+comments = sa.Table(
+    "comments",
+    metadata,
+    _id(),
+    sa.Column("comment_id", sa.Text, nullable=False, unique=True),
+    _article_fk(index=True),
+    # The parent's site id, not a foreign key: a reply can be stored before its parent
+    # (paging is newest first) and the parent may never be seen at all.
+    sa.Column("parent_id", sa.Text, index=True),
+    sa.Column("author", sa.Text),
+    sa.Column("posted_at", UTCDateTime),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("duplicate_of", sa.Text),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+)
+
+rejected_pages = sa.Table(
+    "rejected_pages",
+    metadata,
+    _id(),
+    sa.Column("url", sa.Text, nullable=False, index=True),
+    sa.Column("reason", sa.Text, nullable=False, index=True),
+    sa.Column("detail", sa.Text),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("rejected_at", UTCDateTime, nullable=False),
+)
+
+#: Name of the read-only view created by the migrations (not part of ``metadata``).
+ARTICLE_SUMMARY_VIEW = "article_summary"

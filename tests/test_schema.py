@@ -1,0 +1,150 @@
+"""Migrations and the tables module: they build the same schema on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.dialects.postgresql import JSONB
+
+from schemas import migrate
+from schemas.tables import ARTICLE_SUMMARY_VIEW, metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLES = {table.name for table in metadata.sorted_tables}
+
+
+def _inspect(url: str) -> tuple[set[str], set[str]]:
+    engine = sa.create_engine(url)
+    try:
+        inspector = sa.inspect(engine)
+        return set(inspector.get_table_names()), set(inspector.get_view_names())
+    finally:
+        engine.dispose()
+
+
+def _drift(url: str, target: sa.MetaData = metadata) -> list:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            return compare_metadata(context, target)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def empty_db_url(request: pytest.FixtureRequest) -> str:
+    name = "empty_pg_db_url" if request.param == "postgres" else "sqlite_url"
+    return request.getfixturevalue(name)
+
+
+def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
+    assert migrate.current(empty_db_url) is None
+
+    migrate.upgrade(empty_db_url)
+    assert migrate.current(empty_db_url) == migrate.head() == "0001_initial"
+    assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
+
+    migrate.downgrade(empty_db_url, "base")
+    assert migrate.current(empty_db_url) is None
+    assert _inspect(empty_db_url) == ({"alembic_version"}, set())
+
+    migrate.upgrade(empty_db_url)
+    migrate.upgrade(empty_db_url)  # already at head: nothing to do
+    assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
+    assert _drift(empty_db_url) == []
+
+
+def test_migrated_postgres_matches_tables_module(pg_db_url: str) -> None:
+    assert _drift(pg_db_url) == []
+
+
+def test_drift_check_does_see_differences(pg_db_url: str) -> None:
+    # Guards the test above against passing vacuously.
+    changed = sa.MetaData()
+    for table in metadata.sorted_tables:
+        table.to_metadata(changed)
+    changed.tables["comments"].append_column(sa.Column("score", sa.Integer))
+    sa.Index("ix_comments_posted_at", changed.tables["comments"].c.posted_at)
+
+    diff = _drift(pg_db_url, changed)
+
+    assert {entry[0] for entry in diff} == {"add_column", "add_index"}
+
+
+def test_postgres_column_types(pg_db_url: str) -> None:
+    engine = sa.create_engine(pg_db_url)
+    try:
+        inspector = sa.inspect(engine)
+        columns = {c["name"]: c for c in inspector.get_columns("articles")}
+        unique = inspector.get_unique_constraints("articles")
+        comment_fks = inspector.get_foreign_keys("comments")
+    finally:
+        engine.dispose()
+    assert isinstance(columns["id"]["type"], sa.BigInteger)
+    assert isinstance(columns["body_blocks"]["type"], JSONB)
+    for name in ("published_at", "modified_at", "first_seen_at", "last_seen_at"):
+        assert isinstance(columns[name]["type"], sa.DateTime)
+        assert columns[name]["type"].timezone, name
+    assert columns["identity"]["nullable"] is False
+    assert [u["column_names"] for u in unique] == [["identity"]]
+    assert [(fk["referred_table"], fk["options"].get("ondelete")) for fk in comment_fks] == [
+        ("articles", "CASCADE")
+    ]
+
+
+def test_sqlite_enforces_foreign_keys_and_cascades(sqlite_url: str) -> None:
+    from pipelines.storage import Storage
+
+    migrate.upgrade(sqlite_url)
+    with (
+        Storage(sqlite_url) as storage,
+        storage.engine.begin() as conn,
+        pytest.raises(sa.exc.IntegrityError),
+    ):
+        conn.execute(sa.text("INSERT INTO article_urls (url, article_id) VALUES ('u', 42)"))
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_upgrade_and_current(sqlite_url: str) -> None:
+    done = _cli("-m", "schemas.migrate", "upgrade", "--url", sqlite_url)
+    assert done.returncode == 0, done.stderr
+    shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
+    assert shown.returncode == 0, shown.stderr
+    assert "0001_initial" in shown.stdout
+
+
+def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
+    done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
+                "upgrade", "head")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert migrate.current(sqlite_url) == "0001_initial"
+
+
+def test_cli_error_hides_password() -> None:
+    done = _cli("-m", "schemas.migrate", "current",
+                "--url", "postgresql+psycopg://user:s3cret@127.0.0.1:1/x")  # fmt: skip
+    assert done.returncode == 1
+    assert "s3cret" not in done.stdout + done.stderr
+    assert "127.0.0.1" in done.stderr
+    assert "user:***@" in done.stderr
+
+
+def test_plain_postgresql_urls_get_psycopg3() -> None:
+    from schemas.engine import create_engine
+
+    for url in ("postgresql://u@h/db", "postgres://u@h/db"):
+        engine = create_engine(url)
+        assert engine.dialect.driver == "psycopg"
+        engine.dispose()
