@@ -43,7 +43,7 @@ def crawl_settings(base_url: str, db_url: str) -> Settings:
 
 def run_crawl(settings: Settings, **spider_args: Any) -> dict[str, Any]:
     """Run the ``rtl`` spider to completion and return its final stats."""
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("rtl")
     process.crawl(crawler, **spider_args)
     process.start()

@@ -3,7 +3,8 @@
     python -m crawler.extract PAGE.html --url https://www.rtl.fr/actu/... \\
         --comments page1.html page2.html
 
-Steps: parse the page, attach the comments of the given fragment files in order (one
+Steps: parse the page (or reject it: soft 404, bot challenge, listing page, see
+``crawler.parsing.page``), attach the comments of the given fragment files in order (one
 entry per comment id, first occurrence wins), clean, validate. A valid article is printed
 as JSON (exit status 0); an invalid one as ``{"rejected": {...}}`` (exit status 1).
 """
@@ -15,7 +16,7 @@ import dataclasses
 import json
 import sys
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from scrapy.http import HtmlResponse
 
 from crawler import settings
 from crawler.items import ArticleItem, RejectedPageItem
-from crawler.parsing.article import parse_article
 from crawler.parsing.comments import merge_comments, parse_comments
+from crawler.parsing.page import parse_page
 from crawler.parsing.urls import comments_url
 from pipelines.clean import clean_article
 from pipelines.validate import describe, validate_article
@@ -43,9 +44,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: Set from the HTTP exchange of a crawl (validators, 304), not from the page itself.
+FETCH_STATE_FIELDS = frozenset({"etag", "http_last_modified", "not_modified"})
+
+
 def article_to_json(item: ArticleItem | RejectedPageItem) -> dict[str, Any]:
-    """The item as a JSON-able dict: fields in ``items.py`` order, datetimes as ISO 8601."""
-    return {f.name: _jsonable(getattr(item, f.name)) for f in dataclasses.fields(item)}
+    """The item as a JSON-able dict: fields in ``items.py`` order, datetimes as ISO 8601.
+
+    Fetch state (``FETCH_STATE_FIELDS``) is left out: a saved page has none.
+    """
+    return {
+        f.name: _jsonable(getattr(item, f.name))
+        for f in dataclasses.fields(item)
+        if f.name not in FETCH_STATE_FIELDS
+    }
 
 
 def extract_article(
@@ -53,13 +65,21 @@ def extract_article(
     url: str,
     comment_pages: Sequence[bytes] = (),
     base_url: str | None = settings.RTL_BASE_URL,
+    *,
+    headers: Mapping[str, str] | None = None,
 ) -> ArticleItem | RejectedPageItem:
-    """Parse, attach comments, clean and validate one page, as a crawl would."""
-    response = HtmlResponse(url=url, body=body)
-    item = parse_article(response, base_url=base_url)
+    """Parse, attach comments, clean and validate one page, as a crawl would.
+
+    ``headers`` are the HTTP response headers of the page and of its comment pages (the
+    ``Content-Type`` charset decides the decoding, as in a crawl).
+    """
+    response = HtmlResponse(url=url, body=body, headers=headers)
+    item = parse_page(response, base_url=base_url)
+    if isinstance(item, RejectedPageItem):
+        return item
     first_page = comments_url(item.canonical_url or url, base_url)
     pages = [
-        parse_comments(HtmlResponse(url=first_page, body=page)).comments
+        parse_comments(HtmlResponse(url=first_page, body=page, headers=headers)).comments
         for page in comment_pages
     ]
     item.comments = merge_comments([item.comments, *pages])

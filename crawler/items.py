@@ -68,6 +68,13 @@ class ArticleItem:
     #: Every URL this article was reached or announced under (fetched URL, canonical,
     #: AMP twin, the link the crawler followed); stored as aliases.
     aliases: list[str] = field(default_factory=list)
+    #: HTTP ``ETag`` and ``Last-Modified`` of the article page, sent back as
+    #: ``If-None-Match``/``If-Modified-Since`` on the next run.
+    etag: str | None = None
+    http_last_modified: str | None = None
+    #: True when the server answered 304 Not Modified: only the identity fields, the
+    #: validators and the comments are filled, and the stored article text stays as is.
+    not_modified: bool = False
 
 
 @dataclass

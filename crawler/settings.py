@@ -7,6 +7,8 @@ also come from the environment (see ``crawler.config``).
 BOT_NAME = "rtl_news_crawler"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+#: ``scrapy crawl`` with exit statuses for cron (crawler.exitcodes).
+COMMANDS_MODULE = "crawler.commands"
 
 # --- What to crawl -------------------------------------------------------------------
 #: Root of the site; the spider follows this host only. Point it at the local sample
@@ -20,6 +22,21 @@ RTL_SECTIONS = ["international", "politique", "societe", "economie", "sport", "c
 RTL_MAX_LISTING_PAGES = 20
 #: Comment pages read per article at most (10 comments a page on the site).
 RTL_MAX_COMMENT_PAGES = 50
+
+# --- Scheduled runs ------------------------------------------------------------------
+#: Fetch only what is new, announced as changed, or inside the re-check window; False
+#: re-reads every discovered article (still one row per article, versions on change).
+RTL_INCREMENTAL = True
+#: Days after publication during which an article and its comments are read again on
+#: every run (edits and new comments come in the first days).
+RTL_RECHECK_DAYS = 7
+#: Hours before a page refused by an earlier run is tried again (unless re-announced).
+RTL_REJECTED_RETRY_HOURS = 24
+#: Estimated similarity (Jaccard of word 3-grams, 0..1) from which an article counts as a
+#: copy of an earlier one (the same wire dispatch); measured on tests/fixtures/neardup_pairs.
+NEAR_DUPLICATE_THRESHOLD = 0.7
+#: Copies are looked for among articles published this many days apart at most.
+NEAR_DUPLICATE_WINDOW_DAYS = 3
 
 # --- Where to store ------------------------------------------------------------------
 #: SQLAlchemy URL; unset means the DATABASE_URL environment variable, else var/crawl.sqlite.

@@ -14,18 +14,23 @@ What is stored is the text a reader sees:
 Everything is NFC, without control characters, whitespace-collapsed (body and comments
 keep ``"\\n"`` line breaks and ``"\\n\\n"`` between paragraphs); interface strings are
 removed; dates become aware datetimes; lists lose repeats, keeping first-seen order.
+
+Optional dates that cannot be true (before 1990, or days in the future: a template's
+placeholder "1900-01-01", a year typo) are dropped rather than stored; the publication
+date is required, so an implausible one is left for ``pipelines.validate`` to reject.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
-from crawler.parsing.dates import parse_date
+from crawler.parsing.dates import is_plausible, parse_date
 from crawler.parsing.text import (
     decode_entities,
     dedupe,
@@ -94,8 +99,16 @@ def _image(image: dict[str, Any] | None, cleaner: _Cleaner) -> dict[str, Any] | 
     }
 
 
-def clean_comments(comments: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
-    """Cleaned comments: one per id, empty ones dropped, dates parsed.
+def _optional_date(value: Any, now: datetime | None) -> datetime | None:
+    parsed = parse_date(value)
+    return parsed if parsed is not None and is_plausible(parsed, now) else None
+
+
+def clean_comments(
+    comments: list[dict[str, Any]] | None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Cleaned comments: one per id, empty ones dropped, dates parsed (implausible ones,
+    judged against ``now``, dropped).
 
     A reply to a dropped (empty) comment is attached to that comment's own parent, so
     every ``parent_id`` still names a comment of the list or one never seen.
@@ -120,18 +133,21 @@ def clean_comments(comments: list[dict[str, Any]] | None) -> list[dict[str, Any]
             comment_id=comment_id,
             parent_id=parent_id,
             author=normalize_text(comment.get("author")) or None,
-            posted_at=parse_date(comment.get("posted_at")),
+            posted_at=_optional_date(comment.get("posted_at"), now),
             text=text,
         )
         cleaned.append(entry)
     return cleaned
 
 
-def clean_article(item: ArticleItem) -> ArticleItem:
-    """A new item with every field in its stored form (see the module docstring)."""
+def clean_article(item: ArticleItem, now: datetime | None = None) -> ArticleItem:
+    """A new item with every field in its stored form (see the module docstring).
+
+    ``now`` (aware; default: the current time) is the reference for future dates.
+    """
     cleaner = _Cleaner(item)
     published = parse_date(item.published_at)
-    modified = parse_date(item.modified_at)
+    modified = _optional_date(item.modified_at, now)
     if modified is not None and modified == published:
         # Templates repeat the publication time when there was no update.
         modified = None
@@ -160,7 +176,7 @@ def clean_article(item: ArticleItem) -> ArticleItem:
         body_blocks=blocks,
         related_urls=_urls(item.related_urls),
         language=_language(item.language),
-        comments=clean_comments(item.comments),
+        comments=clean_comments(item.comments, now),
         aliases=_urls(item.aliases),
         extraction={},
     )

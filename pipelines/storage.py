@@ -19,13 +19,15 @@ import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from crawler.incremental import KnownArticle, RejectedPage
 from crawler.items import ArticleItem, RejectedPageItem
+from pipelines import nearduplicates as nd
 from pipelines.dedupe import article_identity
 from schemas import migrate
 from schemas import tables as t
@@ -36,7 +38,7 @@ logger = logging.getLogger(__name__)
 #: Comment fields where a missing value on a re-crawl means "not seen this time", not
 #: "gone": the stored value is kept. ``duplicate_of`` in particular can only be computed
 #: when the first copy is in the same crawl.
-_COMMENT_STICKY = ("parent_id", "posted_at", "duplicate_of")
+_COMMENT_STICKY = ("parent_id", "posted_at", "duplicate_of", "duplicate_kind")
 _COMMENT_FIELDS = ("author", "text", *_COMMENT_STICKY)
 
 
@@ -75,6 +77,15 @@ class WriteResult:
     #: Stored comments whose text, author, parent, time or duplicate mark changed.
     comments_updated: int = 0
     aliases_new: int = 0
+    #: Articles whose page answered 304 Not Modified (counted as unchanged too).
+    articles_not_modified: int = 0
+    #: Edits stored as a new version (title, lead or body changed); version 1 of a new
+    #: article is not counted here.
+    versions_new: int = 0
+    #: Articles linked to an earlier near-copy (``duplicate_of``) by this write.
+    near_duplicates: int = 0
+    #: New comments flagged as near repeats of an earlier comment by the same author.
+    comments_near_repeats: int = 0
     failures: list[FailedArticle] = field(default_factory=list)
 
     @property
@@ -88,6 +99,10 @@ class WriteResult:
         self.comments_new += other.comments_new
         self.comments_updated += other.comments_updated
         self.aliases_new += other.aliases_new
+        self.articles_not_modified += other.articles_not_modified
+        self.versions_new += other.versions_new
+        self.near_duplicates += other.near_duplicates
+        self.comments_near_repeats += other.comments_near_repeats
         self.failures.extend(other.failures)
 
     def counts(self) -> dict[str, int]:
@@ -99,6 +114,10 @@ class WriteResult:
             "comments_new": self.comments_new,
             "comments_updated": self.comments_updated,
             "aliases_new": self.aliases_new,
+            "articles_not_modified": self.articles_not_modified,
+            "versions_new": self.versions_new,
+            "near_duplicates": self.near_duplicates,
+            "comments_near_repeats": self.comments_near_repeats,
             "failed": self.failed,
         }
 
@@ -134,10 +153,32 @@ def _article_values(item: ArticleItem) -> dict[str, Any]:
     }
 
 
+def _validator_values(item: ArticleItem) -> dict[str, Any]:
+    """What the next run compares against; kept when a response did not carry it."""
+    values = {
+        "etag": item.etag,
+        "http_last_modified": item.http_last_modified,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
 class Storage:
     """The crawler's database: migrations and batched, idempotent writes."""
 
-    def __init__(self, url: str | sa.URL, **engine_kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str | sa.URL,
+        *,
+        near_duplicate_threshold: float = nd.DEFAULT_THRESHOLD,
+        near_duplicate_window: timedelta = timedelta(days=3),
+        **engine_kwargs: Any,
+    ) -> None:
+        """``near_duplicate_threshold``: estimated Jaccard similarity of the texts' word
+        3-grams from which an article counts as a copy of an earlier one;
+        ``near_duplicate_window``: how far apart in publication time copies are looked
+        for (wire copies go out within hours of each other)."""
+        self.near_duplicate_threshold = near_duplicate_threshold
+        self.near_duplicate_window = near_duplicate_window
         self.engine = create_engine(url, **engine_kwargs)
         backend = self.engine.dialect.name
         if backend == "postgresql":
@@ -174,10 +215,39 @@ class Storage:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    # --- state for incremental runs ---------------------------------------------------
+
+    def known_articles(self, identities: Iterable[str]) -> dict[str, KnownArticle]:
+        """What is stored about these articles (by identity), for deciding what to fetch."""
+        wanted = list(dict.fromkeys(identities))
+        if not wanted:
+            return {}
+        a = t.articles
+        query = sa.select(
+            a.c.identity, a.c.published_at, a.c.modified_at, a.c.last_seen_at,
+            a.c.etag, a.c.http_last_modified,
+        ).where(a.c.identity.in_(wanted))  # fmt: skip
+        with self.engine.connect() as conn:
+            return {row.identity: KnownArticle(**row._mapping) for row in conn.execute(query)}
+
+    def rejected_pages(self, urls: Iterable[str]) -> dict[str, RejectedPage]:
+        """When each of these URLs was last refused, for those that were."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return {}
+        r = t.rejected_pages
+        query = sa.select(r.c.url, r.c.rejected_at).where(r.c.url.in_(wanted))
+        with self.engine.connect() as conn:
+            return {row.url: RejectedPage(**row._mapping) for row in conn.execute(query)}
+
     # --- articles --------------------------------------------------------------------
 
     def write_articles(
-        self, items: Sequence[ArticleItem], *, now: datetime | None = None
+        self,
+        items: Sequence[ArticleItem],
+        *,
+        now: datetime | None = None,
+        run_id: int | None = None,
     ) -> WriteResult:
         """Store a batch of cleaned articles with their authors, tags, URLs and comments.
 
@@ -185,6 +255,7 @@ class Storage:
         of its own, so one bad article costs only itself; an article that fails alone is
         reported in ``failures`` and nothing of it is left in the database.
         ``now`` (aware) is the time recorded as first/last seen; default: the current time.
+        ``run_id`` (a ``crawl_runs`` id) is recorded on what this write stores first.
         """
         if not items:
             return WriteResult()
@@ -193,7 +264,7 @@ class Storage:
             with self.engine.begin() as conn:
                 result = WriteResult()
                 for item in items:
-                    self._write_article(conn, item, now, result)
+                    self._write_article(conn, item, now, run_id, result)
             return result
         except Exception as exc:
             # Anything, not only database errors: a malformed item (a naive date, a comment
@@ -210,7 +281,7 @@ class Storage:
             single = WriteResult()
             try:
                 with self.engine.begin() as conn:
-                    self._write_article(conn, item, now, single)
+                    self._write_article(conn, item, now, run_id, single)
             except Exception as exc:
                 result.failures.append(self._failure(item, exc))
             else:
@@ -227,14 +298,15 @@ class Storage:
         )
 
     def _write_article(
-        self, conn: sa.Connection, item: ArticleItem, now: datetime, result: WriteResult
+        self,
+        conn: sa.Connection,
+        item: ArticleItem,
+        now: datetime,
+        run_id: int | None,
+        result: WriteResult,
     ) -> None:
         articles = t.articles
         identity = article_identity(item)
-        values = _article_values(item)
-        author_names = _unique(item.authors)
-        tag_names = _unique(item.tags)
-
         # FOR UPDATE (PostgreSQL only; SQLite locks the whole file) keeps a concurrent
         # crawl from changing the row between this comparison and the write.
         stored = (
@@ -244,9 +316,65 @@ class Storage:
             .mappings()
             .first()
         )
+        if item.not_modified:
+            if stored is None:
+                raise ValueError(f"304 Not Modified for {identity}, which is not stored")
+            article_pk = stored["id"]
+            conn.execute(
+                sa.update(articles)
+                .where(articles.c.id == article_pk)
+                .values(last_seen_at=now, **_validator_values(item))
+            )
+            result.articles_unchanged += 1
+            result.articles_not_modified += 1
+        else:
+            article_pk = self._write_content(conn, item, identity, stored, now, run_id, result)
+
+        result.aliases_new += self._add_urls(
+            conn, article_pk, _unique([item.url, item.canonical_url, *item.aliases])
+        )
+        # Stored now, so no longer a refused page.
+        conn.execute(
+            sa.delete(t.rejected_pages).where(
+                t.rejected_pages.c.url.in_(_unique([item.url, item.canonical_url]))
+            )
+        )
+        new, updated, near = self._write_comments(conn, article_pk, item.comments, now, run_id)
+        result.comments_new += new
+        result.comments_updated += updated
+        result.comments_near_repeats += near
+
+    def _write_content(
+        self,
+        conn: sa.Connection,
+        item: ArticleItem,
+        identity: str,
+        stored: Any,
+        now: datetime,
+        run_id: int | None,
+        result: WriteResult,
+    ) -> int:
+        """Insert or update the article row, its version, authors and tags; its key."""
+        articles = t.articles
+        values = _article_values(item)
+        validators = _validator_values(item)
+        author_names = _unique(item.authors)
+        tag_names = _unique(item.tags)
+        text_changed = stored is None or stored["content_hash"] != values["content_hash"]
+        if text_changed:
+            fingerprint = nd.fingerprint(nd.article_text(item.title, item.lead, item.body))
+            values["fingerprint"] = None if nd.is_empty(fingerprint) else fingerprint
+
         if stored is None:
             insert = self._insert(articles).values(
-                identity=identity, url=item.url, first_seen_at=now, last_seen_at=now, **values
+                identity=identity,
+                url=item.url,
+                first_seen_at=now,
+                last_seen_at=now,
+                first_run_id=run_id,
+                version=1,
+                **values,
+                **validators,
             )
             # The conflict branch only matters if another writer inserted meanwhile.
             insert = insert.on_conflict_do_update(
@@ -254,35 +382,96 @@ class Storage:
                 set_={name: insert.excluded[name] for name in [*values, "last_seen_at"]},
             ).returning(articles.c.id)
             article_pk = conn.execute(insert).scalar_one()
+            version = 1
             result.articles_new += 1
             authors_changed = tags_changed = True
         else:
             article_pk = stored["id"]
+            version = stored["version"] + 1 if text_changed else stored["version"]
             # The stored url stays the first one seen: another address of the same article
             # is an alias, not an edit.
             changed = {name: value for name, value in values.items() if stored[name] != value}
             authors_changed = self._linked_names(conn, "authors", article_pk) != author_names
             tags_changed = self._linked_names(conn, "tags", article_pk) != tag_names
+            touched = {name: v for name, v in validators.items() if stored[name] != v}
             conn.execute(
                 sa.update(articles)
                 .where(articles.c.id == article_pk)
-                .values(last_seen_at=now, **changed)
+                .values(last_seen_at=now, version=version, **changed, **touched)
             )
             if changed or authors_changed or tags_changed:
                 result.articles_updated += 1
             else:
                 result.articles_unchanged += 1
 
+        if text_changed:
+            conn.execute(
+                sa.insert(t.article_versions).values(
+                    article_id=article_pk,
+                    version=version,
+                    content_hash=values["content_hash"],
+                    title=item.title,
+                    lead=item.lead,
+                    body=item.body,
+                    modified_at=item.modified_at,
+                    captured_at=now,
+                    run_id=run_id,
+                )
+            )
+            if stored is not None:
+                result.versions_new += 1
+            if (stored is None or stored["duplicate_of"] is None) and self._link_near_duplicate(
+                conn, article_pk, values.get("fingerprint"), item.published_at
+            ):
+                result.near_duplicates += 1
         if authors_changed:
             self._replace_links(conn, "authors", article_pk, author_names)
         if tags_changed:
             self._replace_links(conn, "tags", article_pk, tag_names)
-        result.aliases_new += self._add_urls(
-            conn, article_pk, _unique([item.url, item.canonical_url, *item.aliases])
+        return article_pk
+
+    def _link_near_duplicate(
+        self,
+        conn: sa.Connection,
+        article_pk: int,
+        fingerprint: bytes | None,
+        published_at: datetime | None,
+    ) -> bool:
+        """Point the article at the earlier article it is a near-copy of, if any.
+
+        Candidates are stored articles published within the window around this one, so the
+        comparison reads a few hundred fingerprints at most and nothing stays in memory.
+        The link goes to the first copy of a chain, so every copy names the same original.
+        """
+        if fingerprint is None or not isinstance(published_at, datetime):
+            return False
+        articles = t.articles
+        window = self.near_duplicate_window
+        candidates = conn.execute(
+            sa.select(articles.c.id, articles.c.duplicate_of, articles.c.fingerprint)
+            .where(
+                articles.c.id != article_pk,
+                articles.c.fingerprint.is_not(None),
+                articles.c.published_at.between(published_at - window, published_at + window),
+            )
+            .order_by(articles.c.id)
+        ).all()
+        best: tuple[float, int] | None = None
+        for candidate in candidates:
+            try:
+                score = nd.similarity(fingerprint, candidate.fingerprint)
+            except ValueError:
+                continue  # made by another fingerprint recipe: not comparable
+            if score >= self.near_duplicate_threshold and (best is None or score > best[0]):
+                best = (score, candidate.duplicate_of or candidate.id)
+        if best is None:
+            return False
+        conn.execute(
+            sa.update(articles)
+            .where(articles.c.id == article_pk)
+            .values(duplicate_of=best[1], duplicate_similarity=round(best[0], 4))
         )
-        new, updated = self._write_comments(conn, article_pk, item.comments, now)
-        result.comments_new += new
-        result.comments_updated += updated
+        return True
 
     # Authors and tags share one shape: a name table and an ordered link table.
     _LINKS = {
@@ -341,14 +530,18 @@ class Storage:
         article_pk: int,
         comments: Iterable[dict[str, Any]],
         now: datetime,
-    ) -> tuple[int, int]:
-        """Insert new comments, update changed ones, touch the rest; (new, updated)."""
+        run_id: int | None,
+    ) -> tuple[int, int, int]:
+        """Insert new comments, update changed ones, touch the rest.
+
+        Returns (new, updated, new near repeats).
+        """
         table = t.comments
         by_id: dict[str, dict[str, Any]] = {}
         for comment in comments:
             by_id.setdefault(comment["comment_id"], comment)
         if not by_id:
-            return 0, 0
+            return 0, 0, 0
         stored = {
             row.comment_id: row
             for row in conn.execute(
@@ -362,6 +555,8 @@ class Storage:
         updated = 0
         for comment_id, comment in by_id.items():
             values = {name: comment.get(name) for name in _COMMENT_FIELDS}
+            if values["duplicate_of"] and not values["duplicate_kind"]:
+                values["duplicate_kind"] = "exact"
             row = stored.get(comment_id)
             if row is None:
                 inserts.append(
@@ -370,6 +565,7 @@ class Storage:
                         "article_id": article_pk,
                         "first_seen_at": now,
                         "last_seen_at": now,
+                        "first_run_id": run_id,
                         **values,
                     }
                 )
@@ -389,32 +585,98 @@ class Storage:
                 unchanged.append(row.id)
         if unchanged:
             conn.execute(sa.update(table).where(table.c.id.in_(unchanged)).values(last_seen_at=now))
+        near = self._flag_near_repeats(conn, article_pk, inserts)
         if inserts:
             conn.execute(
                 self._insert(table).on_conflict_do_nothing(index_elements=[table.c.comment_id]),
                 inserts,
             )
-        return len(inserts), updated
+        return len(inserts), updated, near
+
+    def _flag_near_repeats(
+        self, conn: sa.Connection, article_pk: int, new: list[dict[str, Any]]
+    ) -> int:
+        """Mark new comments that repeat, with small changes, an earlier comment by the
+        same author on the same article (stored before or new in this write)."""
+        authors = {c["author"] for c in new if c.get("author") and not c.get("duplicate_of")}
+        if not authors:
+            return 0
+        table = t.comments
+        earlier = [
+            dict(row._mapping)
+            for row in conn.execute(
+                sa.select(table.c.comment_id, table.c.author, table.c.text)
+                .where(table.c.article_id == article_pk, table.c.author.in_(authors))
+                .order_by(table.c.posted_at, table.c.id)
+            )
+        ]
+        # Oldest first, so the first copy is the original. Comments without a time sort
+        # last: they cannot claim to be the original.
+        ordered = sorted(
+            new, key=lambda c: (c.get("posted_at") is None, c.get("posted_at") or datetime.min)
+        )
+        repeats = nd.near_duplicate_comments([*earlier, *ordered])
+        # An exact repeat already names its original; that original is not a repeat too.
+        originals = {c["duplicate_of"] for c in new if c.get("duplicate_of")}
+        flagged = 0
+        for comment in new:
+            original = repeats.get(comment["comment_id"])
+            if (
+                original
+                and not comment.get("duplicate_of")
+                and comment["comment_id"] not in originals
+            ):
+                comment["duplicate_of"] = original
+                comment["duplicate_kind"] = "near"
+                flagged += 1
+        return flagged
 
     # --- rejected pages --------------------------------------------------------------
 
     def write_rejected(
-        self, items: Sequence[RejectedPageItem], *, now: datetime | None = None
+        self,
+        items: Sequence[RejectedPageItem],
+        *,
+        now: datetime | None = None,
+        run_id: int | None = None,
     ) -> int:
-        """Append rejected pages (a log: each rejection is a row); returns how many."""
+        """Record refused pages, one row per URL; returns how many items were recorded.
+
+        A page refused again gets its latest reason and time and a higher count, so a
+        re-crawl meeting the same broken pages adds no rows.
+        """
         if not items:
             return 0
         now = now or datetime.now(UTC)
+        latest: dict[str, RejectedPageItem] = {}
+        for item in items:
+            latest[item.url] = item
+        table = t.rejected_pages
         rows = [
             {
                 "url": item.url,
                 "reason": item.reason,
                 "detail": item.detail,
                 "http_status": item.http_status,
+                "first_rejected_at": now,
                 "rejected_at": now,
+                "times_rejected": 1,
+                "run_id": run_id,
             }
-            for item in items
+            for item in latest.values()
         ]
+        insert = self._insert(table)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[table.c.url],
+            set_={
+                "reason": insert.excluded.reason,
+                "detail": insert.excluded.detail,
+                "http_status": insert.excluded.http_status,
+                "rejected_at": insert.excluded.rejected_at,
+                "times_rejected": table.c.times_rejected + 1,
+                "run_id": insert.excluded.run_id,
+            },
+        )
         with self.engine.begin() as conn:
-            conn.execute(sa.insert(t.rejected_pages), rows)
-        return len(rows)
+            conn.execute(upsert, rows)
+        return len(items)

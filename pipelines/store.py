@@ -4,18 +4,25 @@ Items are buffered and written ``STORE_BATCH_SIZE`` at a time (one transaction p
 what is left is written when the spider closes. Counts go to the crawl stats under
 ``store/...``. The writes are synchronous: a batch takes milliseconds, and keeping them
 on the reactor thread keeps the order of writes simple.
+
+The pipeline also owns the run: opening takes the job's lock and records the run in
+``crawl_runs`` (``pipelines.runs``); when the spider has closed and Scrapy's stats are
+final, the run's end, status and counts are written there.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
+from pipelines.runs import RunLock, begin_run, finish_run, job_name
 from pipelines.storage import Storage, WriteResult
 from schemas.engine import DatabaseUnavailableError, display_url, unavailable_message
 
@@ -29,6 +36,10 @@ STATS_KEYS = {
     "comments_new": "store/comments_new",
     "comments_updated": "store/comments_updated",
     "aliases_new": "store/aliases_new",
+    "articles_not_modified": "store/articles_not_modified",
+    "versions_new": "store/versions_new",
+    "near_duplicates": "store/near_duplicates",
+    "comments_near_repeats": "store/comments_near_repeats",
     "failed": "store/failed",
 }
 REJECTED_KEY = "store/rejected_pages"
@@ -44,27 +55,43 @@ class StorePipeline:
         batch_size: int = 25,
         auto_migrate: bool = True,
         stats: StatsCollector | None = None,
+        crawler: Crawler | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         self.url = url
         self.batch_size = max(1, batch_size)
         self.auto_migrate = auto_migrate
         self.stats = stats
+        self.crawler = crawler
+        self.storage_options = storage_options or {}
         self.storage: Storage | None = None
+        self.lock: RunLock | None = None
+        self.run_id: int | None = None
         self.articles: list[ArticleItem] = []
         self.rejected: list[RejectedPageItem] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         settings = crawler.settings
-        return cls(
+        pipeline = cls(
             database_url(settings),
             batch_size=settings.getint("STORE_BATCH_SIZE", 25),
             auto_migrate=settings.getbool("DATABASE_AUTO_MIGRATE", True),
             stats=crawler.stats,
+            crawler=crawler,
+            storage_options={
+                "near_duplicate_threshold": settings.getfloat("NEAR_DUPLICATE_THRESHOLD", 0.7),
+                "near_duplicate_window": timedelta(
+                    days=settings.getfloat("NEAR_DUPLICATE_WINDOW_DAYS", 3)
+                ),
+            },
         )
+        # Connected after Scrapy's CoreStats, so the stats carry the finish reason by then.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
-        storage = Storage(self.url)
+        storage = Storage(self.url, **self.storage_options)
         try:
             storage.check_connection()
             if self.auto_migrate:
@@ -76,15 +103,32 @@ class StorePipeline:
             storage.close()
             # A failed migration: say which database, never with its password.
             raise DatabaseUnavailableError(unavailable_message(storage.engine, exc)) from None
+        spider = getattr(self.crawler, "spider", None)
+        name = getattr(spider, "name", None) or "crawl"
+        arguments = dict(getattr(spider, "run_arguments", None) or {})
+        job = job_name(name, arguments)
+        lock = RunLock(storage.engine, job)
+        try:
+            lock.acquire()
+            self.run_id = begin_run(storage.engine, job, name, arguments, datetime.now(UTC))
+        except Exception:
+            lock.release()
+            storage.close()
+            raise
+        self.lock = lock
         self.storage = storage
+        if self.stats is not None:
+            self.stats.set_value("run/id", self.run_id)
         # Zeros up front so every key shows in the final stats, even for an empty crawl.
         for key in [*STATS_KEYS.values(), REJECTED_KEY]:
             self._inc(key, 0)
         logger.info(
-            "Storing into %s (batches of %d%s)",
+            "Storing into %s (batches of %d%s); run %d of '%s'",
             display_url(self.url),
             self.batch_size,
             ", migrated to the latest schema" if self.auto_migrate else "",
+            self.run_id,
+            job,
         )
 
     def process_item(self, item: Any) -> Any:
@@ -104,8 +148,26 @@ class StorePipeline:
         try:
             self.flush()
         finally:
-            self.storage.close()
-            self.storage = None
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+
+    def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
+        """Write the run's outcome with the final stats, then let go of the database."""
+        storage, self.storage = self.storage, None
+        if storage is None:
+            return
+        try:
+            if self.run_id is not None:
+                stats = dict(self.stats.get_stats()) if self.stats is not None else {}
+                stats.setdefault("finish_reason", reason)
+                status = finish_run(storage.engine, self.run_id, stats, datetime.now(UTC))
+                logger.info("Run %d %s (%s)", self.run_id, status, stats.get("finish_reason"))
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+                self.lock = None
+            storage.close()
 
     def flush(self) -> None:
         """Write what is buffered."""
@@ -114,9 +176,11 @@ class StorePipeline:
         articles, self.articles = self.articles, []
         rejected, self.rejected = self.rejected, []
         if rejected:
-            self._inc(REJECTED_KEY, self.storage.write_rejected(rejected))
+            self._inc(
+                REJECTED_KEY, self.storage.write_rejected(rejected, run_id=self.run_id)
+            )
         if articles:
-            self._record(self.storage.write_articles(articles))
+            self._record(self.storage.write_articles(articles, run_id=self.run_id))
 
     def _record(self, result: WriteResult) -> None:
         for name, value in result.counts().items():

@@ -6,21 +6,19 @@ date field is still parsed here, so the check does not depend on the order).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem, RejectedPageItem
-from crawler.parsing.dates import parse_date
-
-#: Nothing on the site predates the web; earlier dates are parsing accidents.
-EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
-#: Clocks and time zones differ a little; more than this ahead is a wrong date.
-FUTURE_TOLERANCE = timedelta(days=2)
+from crawler.parsing.dates import is_plausible, parse_date
+from crawler.parsing.soft_errors import BOT_CHALLENGE, SOFT_404, title_problem
 
 DESCRIPTIONS = {
+    SOFT_404: 'the headline is a "page not found" message',
+    BOT_CHALLENGE: "the headline is an anti-bot challenge or block page",
     "missing_url": "no URL",
     "missing_title": "no headline found",
     "missing_body": "no body text found",
@@ -39,6 +37,11 @@ def validate_article(item: ArticleItem, now: datetime | None = None) -> list[str
     ``now`` (aware; default: the current time) is the reference for future dates.
     """
     problems = []
+    # The crawl rejects such pages before parsing them (crawler.parsing.page); this catches
+    # items that reach the pipeline another way, and comes first because it explains the
+    # missing fields that usually follow.
+    if item.title and (soft_error := title_problem(item.title)):
+        problems.append(soft_error.reason)
     if not _present(item.url):
         problems.append("missing_url")
     if not _present(item.title):
@@ -48,10 +51,8 @@ def validate_article(item: ArticleItem, now: datetime | None = None) -> list[str
     published = parse_date(item.published_at)
     if published is None:
         problems.append("missing_published_at")
-    else:
-        now = parse_date(now) or datetime.now(UTC)
-        if published < EARLIEST_PUBLICATION or published > now + FUTURE_TOLERANCE:
-            problems.append("implausible_published_at")
+    elif not is_plausible(published, parse_date(now)):
+        problems.append("implausible_published_at")
     return problems
 
 
@@ -76,6 +77,9 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticleItem):
+            return item
+        if item.not_modified:
+            # A 304 carries only new comments; the stored article was validated before.
             return item
         problems = validate_article(item)
         if not problems:

@@ -62,8 +62,23 @@ def _run(url_or_engine: str | sa.URL | sa.Engine, action: str, revision: str) ->
         try:
             # One transaction for the whole run: on PostgreSQL a failed migration leaves
             # the schema as it was.
-            with engine.begin() as conn:
-                getattr(command, action)(alembic_config(conn), revision)
+            with engine.connect() as conn:
+                sqlite = conn.dialect.name == "sqlite"
+                if sqlite:
+                    # SQLite alters a table by copying it and dropping the original; with
+                    # foreign keys on, that drop would cascade into every child table. The
+                    # pragma is ignored inside a transaction, hence before BEGIN.
+                    conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+                try:
+                    with conn.begin():
+                        getattr(command, action)(alembic_config(conn), revision)
+                        if sqlite:
+                            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                            if broken:
+                                raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
+                finally:
+                    if sqlite:
+                        conn.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
         except sa.exc.OperationalError as exc:
             raise DatabaseUnavailableError(unavailable_message(engine, exc)) from None
 

@@ -111,6 +111,25 @@ articles = sa.Table(
     sa.Column("content_hash", sa.Text),
     sa.Column("first_seen_at", UTCDateTime, nullable=False),
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    # Number of the current row in article_versions (1 = as first stored).
+    sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("1")),
+    # MinHash of title, lead and body (pipelines.nearduplicates): finds wire copies
+    # across runs without keeping an index in memory.
+    sa.Column("fingerprint", sa.LargeBinary),
+    # The earlier article this one is a near-copy of (same dispatch, other URL/id).
+    sa.Column(
+        "duplicate_of",
+        ID,
+        sa.ForeignKey("articles.id", ondelete="SET NULL"),
+        index=True,
+    ),
+    sa.Column("duplicate_similarity", sa.Float),
+    sa.Column(
+        "first_run_id", ID, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    ),
+    # Validators for conditional requests on the next run.
+    sa.Column("etag", sa.Text),
+    sa.Column("http_last_modified", sa.Text),
 )
 
 article_urls = sa.Table(
@@ -175,19 +194,80 @@ comments = sa.Table(
     sa.Column("posted_at", UTCDateTime),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("duplicate_of", sa.Text),
+    # "exact" (same author, same text) or "near" (same author, text differing only in
+    # spacing, punctuation or a few characters); NULL when not a repeat.
+    sa.Column("duplicate_kind", sa.Text),
     sa.Column("first_seen_at", UTCDateTime, nullable=False),
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column(
+        "first_run_id", ID, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
+    ),
 )
 
+#: Pages currently refused, one row per URL: a re-crawl that refuses the page again updates
+#: the row (reason, time, count); storing the page as an article later removes it. How many
+#: pages each run refused is in crawl_runs.
 rejected_pages = sa.Table(
     "rejected_pages",
     metadata,
     _id(),
-    sa.Column("url", sa.Text, nullable=False, index=True),
+    sa.Column("url", sa.Text, nullable=False, unique=True),
     sa.Column("reason", sa.Text, nullable=False, index=True),
     sa.Column("detail", sa.Text),
     sa.Column("http_status", sa.Integer),
+    sa.Column("first_rejected_at", UTCDateTime, nullable=False),
     sa.Column("rejected_at", UTCDateTime, nullable=False),
+    sa.Column("times_rejected", sa.Integer, nullable=False, server_default=sa.text("1")),
+    sa.Column("run_id", ID, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True),
+)
+
+#: Every content version of every article: version 1 is the text as first stored; a new
+#: row is added only when the normalized title, lead or body changes (content_hash).
+article_versions = sa.Table(
+    "article_versions",
+    metadata,
+    _id(),
+    _article_fk(),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("content_hash", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("lead", sa.Text),
+    sa.Column("body", sa.Text),
+    sa.Column("modified_at", UTCDateTime),
+    sa.Column("captured_at", UTCDateTime, nullable=False),
+    sa.Column("run_id", ID, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True),
+    sa.UniqueConstraint("article_id", "version"),
+)
+
+#: One row per crawl: what ran, when, how it ended, and its counts from Scrapy's stats.
+crawl_runs = sa.Table(
+    "crawl_runs",
+    metadata,
+    _id(),
+    # What the overlap lock is taken on: the spider name and its arguments.
+    sa.Column("job", sa.Text, nullable=False, index=True),
+    sa.Column("spider", sa.Text, nullable=False),
+    sa.Column("arguments", JSON),
+    sa.Column("hostname", sa.Text),
+    sa.Column("pid", sa.Integer),
+    sa.Column("started_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("finished_at", UTCDateTime),
+    # running, finished, failed; a run whose process died stays "running" with no end.
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("finish_reason", sa.Text),
+    sa.Column("requests", sa.Integer),
+    sa.Column("responses", sa.Integer),
+    # {"200": 120, "304": 30, ...}
+    sa.Column("responses_by_status", JSON),
+    sa.Column("articles_new", sa.Integer),
+    sa.Column("articles_updated", sa.Integer),
+    sa.Column("articles_unchanged", sa.Integer),
+    sa.Column("comments_new", sa.Integer),
+    sa.Column("pages_rejected", sa.Integer),
+    sa.Column("duplicates_merged", sa.Integer),
+    sa.Column("errors", sa.Integer),
+    # Every stat Scrapy collected, for whatever the columns above do not cover.
+    sa.Column("stats", JSON),
 )
 
 #: Name of the read-only view created by the migrations (not part of ``metadata``).

@@ -10,6 +10,7 @@ from crawler.parsing.urls import (
     comments_url,
     is_article_url,
     section_from_url,
+    strip_tracking,
 )
 
 BASE = "https://www.rtl.fr"
@@ -148,3 +149,18 @@ def test_canonical_form_is_stable(
     canonical = canonicalize_url(url, BASE)
     assert canonical == "https://www.rtl.fr/actu/international/slug-7797504917"
     assert canonicalize_url(canonical, BASE) == canonical
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://www.rtl.fr/actu/a-7797504917?utm_source=rss&utm_medium=feed",
+         "https://www.rtl.fr/actu/a-7797504917"),
+        ("https://www.rtl.fr/actu/a-7797504917#xtor=RSS-1", "https://www.rtl.fr/actu/a-7797504917"),
+        ("http://rtl.fr/actu/a-7797504917/amp?page=2&xtor=AL-12",
+         "http://rtl.fr/actu/a-7797504917/amp?page=2"),
+        ("https://www.rtl.fr/actu/a-7797504917", "https://www.rtl.fr/actu/a-7797504917"),
+    ],
+)  # fmt: skip
+def test_strip_tracking_keeps_the_address_itself(url: str, expected: str) -> None:
+    assert strip_tracking(url) == expected

@@ -48,7 +48,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert migrate.current(empty_db_url) is None
 
     migrate.upgrade(empty_db_url)
-    assert migrate.current(empty_db_url) == migrate.head() == "0001_initial"
+    assert migrate.current(empty_db_url) == migrate.head() == "0002_runs_versions"
     assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
 
     migrate.downgrade(empty_db_url, "base")
@@ -94,8 +94,9 @@ def test_postgres_column_types(pg_db_url: str) -> None:
         assert columns[name]["type"].timezone, name
     assert columns["identity"]["nullable"] is False
     assert [u["column_names"] for u in unique] == [["identity"]]
-    assert [(fk["referred_table"], fk["options"].get("ondelete")) for fk in comment_fks] == [
-        ("articles", "CASCADE")
+    assert sorted((fk["referred_table"], fk["options"].get("ondelete")) for fk in comment_fks) == [
+        ("articles", "CASCADE"),
+        ("crawl_runs", "SET NULL"),
     ]
 
 
@@ -122,14 +123,14 @@ def test_cli_upgrade_and_current(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
     assert shown.returncode == 0, shown.stderr
-    assert "0001_initial" in shown.stdout
+    assert "0002_runs_versions (latest: 0002_runs_versions)" in shown.stdout
 
 
 def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
     done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
                 "upgrade", "head")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert migrate.current(sqlite_url) == "0001_initial"
+    assert migrate.current(sqlite_url) == "0002_runs_versions"
 
 
 def test_cli_error_hides_password() -> None:
@@ -148,3 +149,45 @@ def test_plain_postgresql_urls_get_psycopg3() -> None:
         engine = create_engine(url)
         assert engine.dialect.driver == "psycopg"
         engine.dispose()
+
+
+def test_upgrade_from_0001_keeps_the_data(empty_db_url: str) -> None:
+    # SQLite rebuilds the altered tables: nothing may cascade away or be lost on the way.
+    migrate.upgrade(empty_db_url, "0001_initial")
+    engine = sa.create_engine(empty_db_url)
+    at = "'2024-05-01 10:00:00+00:00'"
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO articles (identity, url, title, body, content_hash,"
+                f" first_seen_at, last_seen_at) VALUES ('rtl:1', 'u1', 'T', 'B', 'h', {at}, {at})"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO comments (comment_id, article_id, text, duplicate_of,"
+                f" first_seen_at, last_seen_at) VALUES ('c1', 1, 'x', NULL, {at}, {at}),"
+                f" ('c2', 1, 'x', 'c1', {at}, {at})"
+            )
+            for when in ("'2024-05-01 10:00:00+00:00'", "'2024-05-02 10:00:00+00:00'"):
+                conn.exec_driver_sql(
+                    "INSERT INTO rejected_pages (url, reason, rejected_at)"
+                    f" VALUES ('bad', 'http_404', {when})"
+                )
+        migrate.upgrade(empty_db_url)
+        with engine.connect() as conn:
+            comments = conn.execute(
+                sa.text("SELECT comment_id, duplicate_kind FROM comments ORDER BY comment_id")
+            ).all()
+            versions = conn.execute(
+                sa.text("SELECT article_id, version, content_hash, title FROM article_versions")
+            ).all()
+            rejected = conn.execute(
+                sa.text("SELECT url, times_rejected FROM rejected_pages")
+            ).all()
+            version = conn.scalar(sa.text("SELECT version FROM articles"))
+    finally:
+        engine.dispose()
+    assert comments == [("c1", None), ("c2", "exact")]
+    assert versions == [(1, 1, "h", "T")]
+    assert rejected == [("bad", 2)]
+    assert version == 1
+    assert _drift(empty_db_url) == []

@@ -122,11 +122,18 @@ def batch() -> list[ArticleItem]:
     return [article_one(), article_two()]
 
 
-def dump(engine: sa.Engine, *, skip: tuple[str, ...] = ("last_seen_at",)) -> dict[str, list]:
+def dump(
+    engine: sa.Engine,
+    *,
+    skip: tuple[str, ...] = ("last_seen_at",),
+    skip_tables: tuple[str, ...] = (),
+) -> dict[str, list]:
     """Every row of every table, in key order, without the ``skip`` columns."""
     out = {}
     with engine.connect() as conn:
         for table in metadata.sorted_tables:
+            if table.name in skip_tables:
+                continue
             columns = [c for c in table.c if c.name not in skip]
             rows = conn.execute(sa.select(*columns).order_by(*table.primary_key.columns))
             out[table.name] = [tuple(row) for row in rows]
@@ -166,6 +173,8 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         "authors": 2,
         "tags": 3,
         "rejected_pages": 0,
+        "article_versions": 2,
+        "crawl_runs": 0,
         "article_urls": 4,
         "article_authors": 3,
         "article_tags": 3,
@@ -202,7 +211,20 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         ),
         "first_seen_at": NOW1,
         "last_seen_at": NOW1,
+        "version": 1,
+        "fingerprint": first["fingerprint"],
+        "duplicate_of": None,
+        "duplicate_similarity": None,
+        "first_run_id": None,
+        "etag": None,
+        "http_last_modified": None,
     }
+    assert len(first["fingerprint"]) == 522
+    versions = rows(storage.engine, "article_versions")
+    assert [(v["article_id"], v["version"], v["title"], v["captured_at"]) for v in versions] == [
+        (1, 1, "Kim Jong-un en Russie", NOW1),
+        (2, 1, "Un festival", NOW1),
+    ]
     for name in ("published_at", "modified_at", "first_seen_at", "last_seen_at"):
         assert first[name].utcoffset() is not None, name
     # No article id in the URL: the canonical URL is the identity; empty values are NULL.
@@ -253,6 +275,8 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
             "posted_at": datetime(2019, 11, 9, 9, 0, tzinfo=PARIS),
             "text": "Premier !",
             "duplicate_of": None,
+            "duplicate_kind": None,
+            "first_run_id": None,
         },
         {
             "comment_id": "c2",
@@ -262,6 +286,8 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
             "posted_at": datetime(2019, 11, 9, 9, 5, tzinfo=PARIS),
             "text": "Une réponse <b>en gras</b>",
             "duplicate_of": None,
+            "duplicate_kind": None,
+            "first_run_id": None,
         },
         {
             "comment_id": "c3",
@@ -271,6 +297,8 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
             "posted_at": None,
             "text": "Premier !",
             "duplicate_of": "c1",
+            "duplicate_kind": "exact",
+            "first_run_id": None,
         },
         {
             "comment_id": "k1",
@@ -280,6 +308,8 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
             "posted_at": datetime(2019, 7, 1, 19, 0, tzinfo=SUMMER),
             "text": "Anonyme",
             "duplicate_of": None,
+            "duplicate_kind": None,
+            "first_run_id": None,
         },
     ]
     assert all(c["first_seen_at"] == c["last_seen_at"] == NOW1 for c in stored_comments)
@@ -321,7 +351,7 @@ def test_edited_body_counts_as_update_and_changes_hash(storage: Storage) -> None
 
     result = storage.write_articles([edited, article_two()], now=NOW2)
 
-    assert result.counts() == expect(articles_updated=1, articles_unchanged=1)
+    assert result.counts() == expect(articles_updated=1, articles_unchanged=1, versions_new=1)
     first = rows(storage.engine, "articles")[0]
     assert first["body"] == edited.body
     assert first["content_hash"] == content_hash(edited.title, edited.lead, edited.body)
@@ -480,6 +510,8 @@ def test_broken_article_fails_alone_and_leaves_nothing(
         "authors": 2,
         "tags": 3,
         "rejected_pages": 0,
+        "article_versions": 2,
+        "crawl_runs": 0,
         "article_urls": 4,
         "article_authors": 3,
         "article_tags": 3,
@@ -534,14 +566,20 @@ def test_rejected_pages_are_written(storage: Storage) -> None:
             "reason": "http_404",
             "detail": None,
             "http_status": 404,
+            "first_rejected_at": NOW1,
             "rejected_at": NOW1,
+            "times_rejected": 1,
+            "run_id": None,
         },
         {
             "url": "https://www.rtl.fr/y",
             "reason": "missing_title",
             "detail": "no h1, no og:title",
             "http_status": None,
+            "first_rejected_at": NOW1,
             "rejected_at": NOW1,
+            "times_rejected": 1,
+            "run_id": None,
         },
     ]
 
@@ -577,6 +615,8 @@ def _run_pipeline(url: str, items: list[Any], **settings: Any) -> dict[str, Any]
     for item in items:
         assert pipeline.process_item(item) is item
     pipeline.close_spider()
+    crawler.stats.set_value("finish_reason", "finished")
+    pipeline.spider_closed(reason="finished")
     return crawler.stats.get_stats()
 
 
@@ -597,19 +637,24 @@ def test_pipeline_stores_batches_and_reports_stats(db_url: str) -> None:
         "store/comments_new": 4,
         "store/comments_updated": 0,
         "store/aliases_new": 4,
+        "store/articles_not_modified": 0,
+        "store/versions_new": 0,
+        "store/near_duplicates": 0,
+        "store/comments_near_repeats": 0,
         "store/rejected_pages": 1,
         "store/failed": 0,
     }
     engine = sa.create_engine(db_url)
     try:
-        before = dump(engine)
+        # Each run adds its own crawl_runs row; the data must not change.
+        before = dump(engine, skip_tables=("crawl_runs",))
         assert counts(engine)["articles"] == 2
         assert counts(engine)["rejected_pages"] == 1
 
         stats = _run_pipeline(db_url, batch(), STORE_BATCH_SIZE=25)
         assert stats["store/articles_unchanged"] == 2
         assert stats["store/articles_new"] == stats["store/comments_new"] == 0
-        assert dump(engine) == before
+        assert dump(engine, skip_tables=("crawl_runs",)) == before
     finally:
         engine.dispose()
 

@@ -30,6 +30,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from crawler.items import ArticleItem
+from crawler.parsing.encoding import page_text
 from crawler.parsing.text import (
     class_tokens,
     dedupe,
@@ -96,9 +97,11 @@ def _inside_noise(element: etree._Element, stop: etree._Element) -> bool:
 class _Page:
     """Lookups over one parsed page, shared by the field extractors."""
 
-    def __init__(self, response: TextResponse) -> None:
+    def __init__(self, response: TextResponse, selector: Selector | None = None) -> None:
         self.response = response
-        self.sel = Selector(text=response.text or "<html></html>")
+        if selector is None:
+            selector = Selector(text=page_text(response) or "<html></html>")
+        self.sel = selector
         roots = self.sel.css("article.article, article.g-article")
         self.article = roots[0] if roots else self.sel
         self.ld = _find_json_ld_article(self.sel)
@@ -127,23 +130,33 @@ class _Page:
         return None
 
     def absolute(self, url: str | None) -> str | None:
+        """The absolute http(s) URL of a link, or ``None`` (``javascript:``, ``data:``,
+        ``mailto:``, fragments and other schemes are never stored as URLs)."""
         url = (url or "").strip()
-        if not url or url.lower().startswith(("javascript:", "mailto:", "data:", "#")):
+        if not url or url.startswith("#"):
             return None
-        return self.response.urljoin(url)
+        try:
+            absolute = self.response.urljoin(url)
+        except ValueError:
+            # urljoin refuses some hostile values (an unbalanced "[" in the host).
+            return None
+        return absolute if absolute.lower().startswith(("http://", "https://")) else None
 
 
 # --- JSON-LD --------------------------------------------------------------------------
 
 
 def _json_ld_objects(value: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(value, list):
-        for entry in value:
-            yield from _json_ld_objects(entry)
-    elif isinstance(value, dict):
-        yield value
-        if "@graph" in value:
-            yield from _json_ld_objects(value["@graph"])
+    # Iterative: nesting is chosen by the page, so recursion could overflow the stack.
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, list):
+            stack.extend(reversed(current))
+        elif isinstance(current, dict):
+            yield current
+            if "@graph" in current:
+                stack.append(current["@graph"])
 
 
 def _types(obj: dict[str, Any]) -> set[str]:
@@ -156,7 +169,8 @@ def _find_json_ld_article(sel: Selector) -> dict[str, Any]:
     for script in sel.xpath("//script[@type='application/ld+json']/text()").getall():
         try:
             data = json.loads(script, strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # Broken JSON, or arrays nested deeper than the decoder's recursion allows.
             continue
         for obj in _json_ld_objects(data):
             if _types(obj) & _ARTICLE_TYPES:
@@ -510,16 +524,20 @@ def _aliases(page: _Page, canonical: str) -> list[str]:
     )
 
 
-def parse_article(response: Response, base_url: str | None = None) -> ArticleItem:
+def parse_article(
+    response: Response, base_url: str | None = None, selector: Selector | None = None
+) -> ArticleItem:
     """Parse an article page; missing parts come out as ``None`` or empty lists.
 
     ``base_url`` is the configured site root: URLs on that host (with or without ``www.``,
-    http or https) are rewritten onto it. Raises ``ValueError`` only for a response that
-    is not text; any text, however malformed, gives an item.
+    http or https) are rewritten onto it. ``selector`` is the page already parsed (from
+    ``crawler.parsing.encoding.page_text``), so that a caller that inspected it does not
+    pay for parsing a large page twice. Raises ``ValueError`` only for a response that is
+    not text; any text, however malformed, gives an item.
     """
     if not isinstance(response, TextResponse):
         raise ValueError(f"not a text response: {response.url}")
-    page = _Page(response)
+    page = _Page(response, selector)
     item = ArticleItem(url=response.url)
     methods: dict[str, str | None] = {}
 

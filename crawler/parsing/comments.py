@@ -23,6 +23,7 @@ from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse
 
+from crawler.parsing.encoding import page_text
 from crawler.parsing.text import (
     class_tokens,
     element_text,
@@ -126,9 +127,14 @@ def _next_url(sel: Selector, response: TextResponse) -> str | None:
         match = _PAGE_PARAM.search(value)
         if not match:
             continue
-        url = response.urljoin(value.strip())
+        try:
+            url = response.urljoin(value.strip())
+            path = urlsplit(url).path
+        except ValueError:
+            # A hostile href ("http://[x/commentaires?page=2") that no client could follow.
+            continue
         number = int(match.group(1))
-        if "/commentaires" in urlsplit(url).path and number > current and (
+        if "/commentaires" in path and number > current and (
             best is None or number < best[0]
         ):
             best = (number, url)
@@ -144,7 +150,7 @@ def parse_comments(response: TextResponse) -> CommentPage:
     """
     if not isinstance(response, TextResponse):
         raise ValueError(f"not a text response: {response.url}")
-    sel = Selector(text=response.text or "<html></html>")
+    sel = Selector(text=page_text(response) or "<html></html>")
     comments: list[dict[str, Any]] = []
     seen: set[str] = set()
     for element in sel.root.iter():

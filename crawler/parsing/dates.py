@@ -9,7 +9,7 @@ import costs a noticeable fraction of a second.
 from __future__ import annotations
 
 import re
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from email.utils import parsedate_to_datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +27,11 @@ _LABEL = re.compile(
 _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 # Anything longer is a sentence, not a date.
 _MAX_TEXT_LENGTH = 80
+
+#: Nothing on the site predates the web; earlier dates are parsing accidents.
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
+#: Clocks and time zones differ a little; more than this ahead is a wrong date.
+FUTURE_TOLERANCE = timedelta(days=2)
 
 
 def _zone(name: str) -> tzinfo:
@@ -51,7 +56,7 @@ def _from_rfc2822(text: str) -> datetime | None:
         return None
     try:
         return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -70,7 +75,11 @@ def _from_french_text(text: str, default_tz: str, now: datetime | None) -> datet
         settings["RELATIVE_BASE"] = (
             _aware(now, default_tz).astimezone(_zone(default_tz)).replace(tzinfo=None)
         )
-    parsed = dateparser.parse(text, languages=["fr"], settings=settings)
+    try:
+        parsed = dateparser.parse(text, languages=["fr"], settings=settings)
+    except (ValueError, OverflowError):
+        # Page text is arbitrary; an unreadable date is a missing one, never a crash.
+        return None
     if parsed is None:
         return None
     return _aware(parsed, default_tz).astimezone(_zone(default_tz))
@@ -98,3 +107,10 @@ def parse_date(
     if parsed is not None:
         return _aware(parsed, default_tz)
     return _from_french_text(text, default_tz, now)
+
+
+def is_plausible(value: datetime, now: datetime | None = None) -> bool:
+    """True for an aware date between ``EARLIEST_PLAUSIBLE`` and ``FUTURE_TOLERANCE`` after
+    ``now`` (aware; default: the current time): "1900" or "2999" are template accidents."""
+    now = now if now is not None else datetime.now(UTC)
+    return EARLIEST_PLAUSIBLE <= value <= now + FUTURE_TOLERANCE

@@ -73,8 +73,15 @@ _UI_PATTERNS = (
     re.compile(r"^\d+ caract[èe]res restants$", re.IGNORECASE),
 )
 
-# Control characters other than tab and newline; PostgreSQL refuses NUL in text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200c\u200d\u2060\ufeff]")
+# Removed from all text: control characters other than tab and newline (PostgreSQL
+# refuses NUL in text; C1 controls only come from mis-decoded bytes), zero-width
+# characters, the bidi embedding/override/isolate controls (they reorder what follows, the
+# "gnp.exe" spoof; the plain direction marks U+200E/U+200F stay), and lone surrogates (from
+# JSON "\ud800" escapes: they cannot be encoded as UTF-8, so storing them would fail).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200d\u2060\ufeff"
+    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 _SPACES = re.compile(r"[^\S\n]+")
 _ALL_SPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -150,23 +157,33 @@ def _walk(
     parts: list[str],
     skip: Callable[[etree._Element], bool] | None,
 ) -> None:
-    tag = _tag(element)
-    if tag is None or tag in SKIP_TAGS or (skip is not None and skip(element)):
-        return
-    if tag == "br":
-        parts.append(_BREAK)
-        return
-    block = tag in BLOCK_TAGS
-    if block:
-        parts.append(_BLOCK)
-    if element.text:
-        parts.append(_MARKERS.sub("", element.text))
-    for child in element:
-        _walk(child, parts, skip)
-        if child.tail:
-            parts.append(_MARKERS.sub("", child.tail))
-    if block:
-        parts.append(_BLOCK)
+    # An explicit stack rather than recursion: hostile pages nest thousands of unclosed
+    # elements, deeper than Python's recursion limit.
+    stack: list[etree._Element | str] = [element]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            # Text already prepared: a tail or a block end.
+            parts.append(node)
+            continue
+        tag = _tag(node)
+        if tag is None or tag in SKIP_TAGS or (skip is not None and skip(node)):
+            continue
+        if tag == "br":
+            parts.append(_BREAK)
+            continue
+        block = tag in BLOCK_TAGS
+        if block:
+            parts.append(_BLOCK)
+            stack.append(_BLOCK)
+        if node.text:
+            parts.append(_MARKERS.sub("", node.text))
+        # Children are pushed last-first so that they pop in document order, each child
+        # before its own tail (a skipped child's tail is still text of this element).
+        for child in reversed(node):
+            if child.tail:
+                stack.append(_MARKERS.sub("", child.tail))
+            stack.append(child)
 
 
 def element_text(

@@ -102,6 +102,23 @@ def canonicalize_url(url: str, base_url: str | None = None) -> str:
     return urlunsplit((scheme, netloc, _article_path(parts.path), parts.query, ""))
 
 
+def strip_tracking(url: str) -> str:
+    """``url`` without tracking parameters and fragment, otherwise as given.
+
+    Such variants are endless (every campaign mints new ones) and say nothing about the
+    article, so they are not worth keeping as aliases; other addresses (AMP, http, www,
+    another section's path) are.
+    """
+    try:
+        names = [name for name, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True)]
+    except ValueError:
+        return url
+    tracking = [name for name in names if _is_tracking(name)]
+    if tracking:
+        return url_query_cleaner(url, tracking, remove=True, unique=False, keep_fragments=False)
+    return urlunsplit(urlsplit(url)._replace(fragment=""))
+
+
 def article_id_from_url(url: str) -> str | None:
     """The 10-digit article id ending the path (``...-7797504917``), or ``None``."""
     match = _ARTICLE_SLUG.match(_last_segment(url))

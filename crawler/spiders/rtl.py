@@ -6,8 +6,9 @@ the parsed article, with the comments gathered from its comment pages, to the pi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+import dataclasses
+from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,6 +18,8 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.config import database_url
+from crawler.incremental import FetchPlan, link_identity, plan_fetch
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.article import parse_article
 from crawler.parsing.comments import parse_comments
@@ -28,7 +31,14 @@ from crawler.parsing.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
-from crawler.parsing.urls import canonicalize_url, comments_url, is_article_url
+from crawler.parsing.urls import (
+    article_id_from_url,
+    canonicalize_url,
+    comments_url,
+    is_article_url,
+    strip_tracking,
+)
+from pipelines.storage import Storage
 
 
 class RtlSpider(scrapy.Spider):
@@ -39,6 +49,9 @@ class RtlSpider(scrapy.Spider):
     - ``url``: crawl this one article only;
     - ``section``: walk this section's listing only (e.g. ``international``);
     - ``since``: ``YYYY-MM-DD``; skip articles published before that day.
+
+    With ``RTL_INCREMENTAL`` on (the default), articles already in the database are
+    fetched again only when changed or recent (``crawler.incremental``).
     """
 
     name = "rtl"
@@ -51,6 +64,12 @@ class RtlSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        #: The arguments as given: with the spider name, the job a run lock is taken on.
+        self.run_arguments = {
+            name: value
+            for name, value in (("url", url), ("section", section), ("since", since))
+            if value
+        }
         self.article_url = url
         self.section = section
         try:
@@ -71,17 +90,34 @@ class RtlSpider(scrapy.Spider):
         spider.sections = settings.getlist("RTL_SECTIONS")
         spider.max_listing_pages = settings.getint("RTL_MAX_LISTING_PAGES")
         spider.max_comment_pages = settings.getint("RTL_MAX_COMMENT_PAGES")
+        spider.incremental = settings.getbool("RTL_INCREMENTAL", True)
+        spider.recheck_window = timedelta(days=settings.getfloat("RTL_RECHECK_DAYS", 7))
+        spider.rejected_retry = timedelta(hours=settings.getfloat("RTL_REJECTED_RETRY_HOURS", 24))
+        spider.database_url = database_url(settings)
+        spider.state = None
         return spider
+
+    def _open_state(self) -> None:
+        # The store pipeline has opened (and migrated) the database before start() runs.
+        if self.incremental and self.state is None:
+            self.state = Storage(self.database_url)
+
+    def closed(self, reason: str) -> None:
+        if self.state is not None:
+            self.state.close()
+            self.state = None
 
     # --- Discovery ----------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
         if self.article_url:
-            request = self._article_request(Link(self.article_url))
-            if request is None:
+            # Asked for by hand: fetched whatever the database says.
+            url = canonicalize_url(self.article_url, self.base_url)
+            if not (self._on_site(url) and is_article_url(url)):
                 raise ValueError(f"{self.article_url} is not an article of {self.base_url}")
-            yield request
+            yield self._fetch_article(url, Link(self.article_url), FetchPlan("forced", {}))
             return
+        self._open_state()
         sections = [self.section] if self.section else self.sections
         for section in sections:
             yield self._listing_request(f"{self.base_url}/actu/{section}", 1)
@@ -98,48 +134,95 @@ class RtlSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         sitemap = parse_sitemap(response.body)
-        for link in sitemap.links:
-            if sitemap.is_index:
+        if sitemap.is_index:
+            for link in sitemap.links:
                 if self._on_site(link.url):
                     yield scrapy.Request(link.url, callback=self.parse_sitemap)
-            elif request := self._article_request(link):
-                yield request
+            return
+        yield from self._article_requests(sitemap.links)
 
     def parse_feed(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        for link in parse_feed(response):
-            if request := self._article_request(link):
-                yield request
+        yield from self._article_requests(parse_feed(response))
 
     def parse_listing(self, response: TextResponse, page: int) -> Iterator[scrapy.Request]:
         links, next_url = parse_listing(response)
-        for link in links:
-            if request := self._article_request(link):
-                yield request
+        # Listing dates are often relative ("il y a 3 heures") and say nothing about
+        # edits: good enough for ``since``, not as an announcement of change.
+        yield from self._article_requests(links, announces_changes=False)
         if next_url and page < self.max_listing_pages and self._on_site(next_url):
             yield self._listing_request(next_url, page + 1)
 
     def _listing_request(self, url: str, page: int) -> scrapy.Request:
         return scrapy.Request(url, callback=self.parse_listing, cb_kwargs={"page": page})
 
-    def _article_request(self, link: Link) -> scrapy.Request | None:
-        url = canonicalize_url(link.url, self.base_url)
-        if not (self._on_site(url) and is_article_url(url)):
-            return None
-        if self._too_old(link.published_at):
-            self.crawler.stats.inc_value("spider/skipped_before_since")
-            return None
-        # Variants of one article (tracking strings, /amp, fragments) collapse to one
-        # request; the link as announced is kept as an alias of the article.
+    def _article_requests(
+        self, links: Iterable[Link], announces_changes: bool = True
+    ) -> Iterator[scrapy.Request]:
+        """Requests for the links worth fetching this run, one database lookup per page."""
+        candidates: dict[str, Link] = {}
+        for link in links:
+            url = canonicalize_url(link.url, self.base_url)
+            if not (self._on_site(url) and is_article_url(url)):
+                continue
+            if self._too_old(link.published_at):
+                self.crawler.stats.inc_value("spider/skipped_before_since")
+                continue
+            # Variants of one article (tracking strings, /amp, fragments) collapse to one
+            # request; the link as announced is kept as an alias of the article.
+            if not announces_changes:
+                link = dataclasses.replace(link, lastmod=None, published_at=None)
+            candidates.setdefault(url, link)
+        if not candidates:
+            return
+        if self.state is None:
+            for url, link in candidates.items():
+                yield self._fetch_article(url, link, FetchPlan("new", {}))
+            return
+        identities = {url: link_identity(url) for url in candidates}
+        known = self.state.known_articles(identities.values())
+        rejected = self.state.rejected_pages(u for u in candidates if identities[u] not in known)
+        now = datetime.now(UTC)
+        for url, link in candidates.items():
+            plan = plan_fetch(
+                link, known.get(identities[url]), now, self.recheck_window,
+                rejected.get(url), self.rejected_retry,
+            )  # fmt: skip
+            if plan is None:
+                self.crawler.stats.inc_value("incremental/skipped")
+                continue
+            self.crawler.stats.inc_value(f"incremental/fetch/{plan.reason}")
+            self.logger.debug("Fetching %s (%s)", url, plan.reason)
+            yield self._fetch_article(url, link, plan)
+
+    def _fetch_article(self, url: str, link: Link, plan: FetchPlan) -> scrapy.Request:
         return scrapy.Request(
             url,
+            headers=plan.headers,
             callback=self.parse_article,
             errback=self.article_failed,
-            meta={"discovered_as": link.url},
+            meta={
+                "discovered_as": strip_tracking(link.url),
+                "fetch_reason": plan.reason,
+                # A 304 answers a conditional request: the stored text is still right.
+                "handle_httpstatus_list": [304],
+            },
         )
 
     # --- Articles and comments ------------------------------------------------------
 
     def parse_article(self, response: Response) -> Iterator[Any]:
+        if response.status == 304:
+            self.crawler.stats.inc_value("incremental/not_modified")
+            url = response.request.url if response.request else response.url
+            item = ArticleItem(
+                url=url,
+                canonical_url=url,
+                article_id=article_id_from_url(url),
+                not_modified=True,
+            )
+            self._add_fetch_metadata(item, response)
+            yield self._comments_request(item, comments_url(url), 1)
+            return
         if not isinstance(response, TextResponse):
             yield RejectedPageItem(
                 url=response.url,
@@ -152,6 +235,7 @@ class RtlSpider(scrapy.Spider):
         if self._too_old(parse_date(item.published_at) if item.published_at else None):
             self.crawler.stats.inc_value("spider/skipped_before_since")
             return
+        self._add_fetch_metadata(item, response)
         yield self._comments_request(item, comments_url(item.canonical_url or response.url), 1)
 
     def parse_comments(
@@ -200,6 +284,14 @@ class RtlSpider(scrapy.Spider):
         )
 
     # --- Helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def _add_fetch_metadata(item: ArticleItem, response: Response) -> None:
+        """The validators the next run sends back with a conditional request."""
+        etag = response.headers.get("ETag")
+        modified = response.headers.get("Last-Modified")
+        item.etag = etag.decode("latin-1") if etag else None
+        item.http_last_modified = modified.decode("latin-1") if modified else None
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).netloc == self.base_netloc

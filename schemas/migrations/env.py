@@ -53,6 +53,9 @@ def run_online() -> None:
     engine = create_engine(_url(), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as conn:
+            # As in schemas.migrate: table rebuilds on SQLite must not cascade deletes.
+            if conn.dialect.name == "sqlite":
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
             _configure(connection=conn, dialect_name=conn.dialect.name)
             with context.begin_transaction():
                 context.run_migrations()

@@ -1,0 +1,50 @@
+"""``scrapy crawl`` with exit statuses a scheduler can act on (``crawler.exitcodes``).
+
+Scrapy's own command exits 1 only when the crawl could not start; a crawl that ran and
+failed, or a second run refused by the lock, would look like success to cron.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from crawler.exitcodes import ALREADY_RUNNING, exit_code
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        errors: list[BaseException] = []
+
+        def keep_error(failure: Any) -> None:
+            errors.append(failure.value)
+
+        running = self.crawler_process.crawl(crawler, **opts.spargs)
+        if hasattr(running, "addErrback"):  # a Deferred (Twisted-based process)
+            running.addErrback(keep_error)
+        else:  # an asyncio Task
+            running.add_done_callback(
+                lambda task: errors.append(task.exception())
+                if not task.cancelled() and task.exception()
+                else None
+            )
+        self.crawler_process.start()
+        error = errors[0] if errors else None
+        self.exitcode = exit_code(crawler.stats.get_stats(), error)
+        if self.exitcode == ALREADY_RUNNING:
+            logger.warning("%s", error)
+            print(f"Not started: {error}")
+        elif error is not None:
+            print(f"Crawl failed to start: {error}")
+        elif self.exitcode:
+            print(f"Crawl failed (exit status {self.exitcode}); see crawl_runs for details")

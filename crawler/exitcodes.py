@@ -1,0 +1,36 @@
+"""Exit statuses of ``scrapy crawl`` in this project, for cron and monitors.
+
+Values follow BSD ``sysexits.h`` where one fits, so they mean something to tools that
+already know those codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pipelines.runs import CrawlLockedError, run_status
+from schemas.engine import DatabaseUnavailableError
+
+#: The crawl finished and stored what it found.
+OK = 0
+#: The crawl ran but failed: closed for another reason than "finished", got no response
+#: at all, or could not store some articles.
+CRAWL_FAILED = 1
+#: Scrapy's own code for a command-line usage error.
+USAGE = 2
+#: The database could not be reached or migrated (EX_UNAVAILABLE).
+DATABASE_UNAVAILABLE = 69
+#: Another run of the same job holds the lock; try again later (EX_TEMPFAIL).
+ALREADY_RUNNING = 75
+
+
+def exit_code(stats: Mapping[str, Any], error: BaseException | None) -> int:
+    """The exit status of a crawl from its final stats and its start-up error, if any."""
+    if isinstance(error, CrawlLockedError):
+        return ALREADY_RUNNING
+    if isinstance(error, DatabaseUnavailableError):
+        return DATABASE_UNAVAILABLE
+    if error is not None:
+        return CRAWL_FAILED
+    return OK if run_status(stats) == "finished" else CRAWL_FAILED

@@ -1,0 +1,98 @@
+"""Which discovered articles a scheduled run fetches again.
+
+A run fetches an article page when it is new, when the site announces a newer
+modification than its last fetch (sitemap ``lastmod``, news publication date), or when it
+was published inside the re-check window, during which edits and new comments are
+expected. Everything else is skipped without a request. Known pages are asked for
+conditionally (``If-None-Match``/``If-Modified-Since``), so an unchanged one costs a 304.
+
+The state this needs is in the database (see ``Storage.known_articles``), so any machine
+can run the next crawl.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crawler.parsing.discovery import Link
+from crawler.parsing.urls import article_id_from_url
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """What the database holds about an article, as far as fetching it again goes."""
+
+    identity: str
+    published_at: datetime | None = None
+    modified_at: datetime | None = None
+    #: When a run last fetched and stored the article.
+    last_seen_at: datetime | None = None
+    etag: str | None = None
+    http_last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class RejectedPage:
+    """A page refused by an earlier run."""
+
+    url: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class FetchPlan:
+    """Why a page is fetched, and the conditional headers to fetch it with."""
+
+    #: ``new``, ``announced_change``, ``recheck`` or ``retry_rejected``.
+    reason: str
+    headers: dict[str, str]
+
+
+def link_identity(canonical_url: str) -> str:
+    """The storage identity a canonical article URL will have (``article_identity``)."""
+    article_id = article_id_from_url(canonical_url)
+    return f"rtl:{article_id}" if article_id else canonical_url
+
+
+def conditional_headers(known: KnownArticle) -> dict[str, str]:
+    headers = {}
+    if known.etag:
+        headers["If-None-Match"] = known.etag
+    if known.http_last_modified:
+        headers["If-Modified-Since"] = known.http_last_modified
+    return headers
+
+
+def announced(link: Link) -> datetime | None:
+    """The newest modification time a link carries (lastmod or publication date)."""
+    times = [t for t in (link.lastmod, link.published_at) if t is not None]
+    return max(times) if times else None
+
+
+def plan_fetch(
+    link: Link,
+    known: KnownArticle | None,
+    now: datetime,
+    recheck_window: timedelta,
+    rejected: RejectedPage | None = None,
+    rejected_retry: timedelta = timedelta(hours=24),
+) -> FetchPlan | None:
+    """The plan to fetch ``link``, or ``None`` to skip it this run."""
+    news = announced(link)
+    if known is None:
+        if rejected is None:
+            return FetchPlan("new", {})
+        # A page refused recently is not asked for on every run; a newer announcement or
+        # the end of the back-off brings it back (it may have been fixed).
+        if (news and news > rejected.rejected_at) or now - rejected.rejected_at >= rejected_retry:
+            return FetchPlan("retry_rejected", {})
+        return None
+    headers = conditional_headers(known)
+    # Compared with the time of our last fetch, not with the page's own dates: a site may
+    # bump lastmod for changes the page does not date, and only a fetch settles it.
+    if news is not None and (known.last_seen_at is None or news > known.last_seen_at):
+        return FetchPlan("announced_change", headers)
+    if known.published_at is not None and now - known.published_at <= recheck_window:
+        return FetchPlan("recheck", headers)
+    return None

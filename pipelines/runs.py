@@ -1,0 +1,184 @@
+"""Run history (``crawl_runs``) and the lock that keeps two runs of one job apart.
+
+A *job* is a spider with its arguments (``rtl``, ``rtl section=sport``): cron starting
+the same job again while the previous run is still busy gets :class:`CrawlLockedError`.
+
+The lock lives with the database, so it holds across machines sharing one database and
+vanishes with the process that held it, even one killed with SIGKILL:
+
+- PostgreSQL: a session-level advisory lock on a dedicated connection;
+- SQLite (one machine by nature): an exclusive ``flock`` on a file beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import socket
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from schemas import tables as t
+
+
+class CrawlLockedError(RuntimeError):
+    """Another run of the same job holds the lock."""
+
+
+def job_name(spider: str, arguments: Mapping[str, Any]) -> str:
+    """``spider`` followed by its arguments as ``name=value``, sorted: the lock's key."""
+    parts = [f"{name}={value}" for name, value in sorted(arguments.items())]
+    return " ".join([spider, *parts])
+
+
+class RunLock:
+    """An exclusive, non-blocking lock on one job in one database."""
+
+    def __init__(self, engine: sa.Engine, job: str) -> None:
+        self.engine = engine
+        self.job = job
+        digest = hashlib.sha256(job.encode("utf-8")).digest()
+        # pg_try_advisory_lock takes a signed 64-bit key.
+        self.key = int.from_bytes(digest[:8], "big", signed=True)
+        self._conn: sa.Connection | None = None
+        self._file: IO[bytes] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise :class:`CrawlLockedError` at once."""
+        if self.engine.dialect.name == "postgresql":
+            conn = self.engine.connect()
+            got = conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
+            # Commit so the connection does not sit "idle in transaction" for hours.
+            conn.commit()
+            if not got:
+                conn.close()
+                raise CrawlLockedError(self._message())
+            self._conn = conn
+            return
+        handle = open(self._lock_path(), "ab")  # noqa: SIM115 - held until release()
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise CrawlLockedError(self._message()) from None
+        self._file = handle
+
+    def release(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.execute(
+                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
+                )
+                self._conn.commit()
+            finally:
+                self._conn.close()
+                self._conn = None
+        if self._file is not None:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+    def _lock_path(self) -> Path:
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            raise ValueError("an in-memory SQLite database cannot be shared, nor locked")
+        return Path(f"{database}.{hashlib.sha256(self.job.encode()).hexdigest()[:12]}.lock")
+
+    def _message(self) -> str:
+        return (
+            f"another run of '{self.job}' is still going (lock held in the database); "
+            "not starting a second one"
+        )
+
+
+def begin_run(
+    engine: sa.Engine, job: str, spider: str, arguments: Mapping[str, Any], now: datetime
+) -> int:
+    """Record a starting run and return its id.
+
+    Runs of this job still marked ``running`` are marked ``interrupted``: the caller holds
+    the job's lock, so their processes are gone.
+    """
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.crawl_runs)
+            .where(t.crawl_runs.c.job == job, t.crawl_runs.c.status == "running")
+            .values(status="interrupted")
+        )
+        return conn.execute(
+            sa.insert(t.crawl_runs)
+            .values(
+                job=job,
+                spider=spider,
+                arguments=dict(arguments) or None,
+                hostname=socket.gethostname(),
+                pid=os.getpid(),
+                started_at=now,
+                status="running",
+            )
+            .returning(t.crawl_runs.c.id)
+        ).scalar_one()
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+def run_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``crawl_runs`` count columns from Scrapy's stats."""
+    by_status = {
+        key.rsplit("/", 1)[1]: value
+        for key, value in stats.items()
+        if key.startswith("downloader/response_status_count/")
+    }
+    return {
+        "requests": stats.get("downloader/request_count", 0),
+        "responses": stats.get("response_received_count", 0),
+        "responses_by_status": dict(sorted(by_status.items())) or None,
+        "articles_new": stats.get("store/articles_new", 0),
+        "articles_updated": stats.get("store/articles_updated", 0),
+        "articles_unchanged": stats.get("store/articles_unchanged", 0),
+        "comments_new": stats.get("store/comments_new", 0),
+        "pages_rejected": stats.get("store/rejected_pages", 0),
+        "duplicates_merged": stats.get("dedupe/articles_merged", 0)
+        + stats.get("store/near_duplicates", 0),
+        "errors": stats.get("log_count/ERROR", 0) + stats.get("store/failed", 0),
+    }
+
+
+def run_status(stats: Mapping[str, Any]) -> str:
+    """``finished`` when the crawl ended normally and did its job, else ``failed``."""
+    if stats.get("finish_reason") != "finished":
+        return "failed"
+    if not stats.get("response_received_count"):
+        return "failed"
+    if stats.get("store/failed"):
+        return "failed"
+    return "finished"
+
+
+def finish_run(engine: sa.Engine, run_id: int, stats: Mapping[str, Any], now: datetime) -> str:
+    """Write the run's end, status and counts; returns the status."""
+    status = run_status(stats)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(t.crawl_runs)
+            .where(t.crawl_runs.c.id == run_id)
+            .values(
+                finished_at=now,
+                status=status,
+                finish_reason=str(stats.get("finish_reason") or "") or None,
+                stats={key: _json_safe(value) for key, value in sorted(stats.items())},
+                **run_counts(stats),
+            )
+        )
+    return status
