@@ -23,14 +23,13 @@ TABLES = [
 ]
 
 
-def scrapy_crawl(
+def crawl_command(
     base_url: str,
     db_url: str,
     *spider_args: str,
     settings: dict[str, str] | None = None,
-    timeout: float = 180,
-) -> subprocess.CompletedProcess[str]:
-    """``scrapy crawl rtl`` in a child process (Twisted's reactor cannot restart)."""
+) -> tuple[list[str], dict[str, str]]:
+    """The ``scrapy crawl rtl`` command line and environment for a local site."""
     command = [sys.executable, "-m", "scrapy", "crawl", "rtl"]
     options = {
         "RTL_BASE_URL": base_url,
@@ -45,6 +44,18 @@ def scrapy_crawl(
     for arg in spider_args:
         command += ["-a", arg]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return command, env
+
+
+def scrapy_crawl(
+    base_url: str,
+    db_url: str,
+    *spider_args: str,
+    settings: dict[str, str] | None = None,
+    timeout: float = 180,
+) -> subprocess.CompletedProcess[str]:
+    """``scrapy crawl rtl`` in a child process (Twisted's reactor cannot restart)."""
+    command, env = crawl_command(base_url, db_url, *spider_args, settings=settings)
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )

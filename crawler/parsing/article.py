@@ -38,6 +38,7 @@ from crawler.parsing.text import (
     markup_to_text,
     normalize_multiline,
     normalize_text,
+    strip_controls,
     strip_credit_prefix,
 )
 from crawler.parsing.urls import (
@@ -66,6 +67,7 @@ _NOISE_CLASSES = frozenset(
 _NOISE_TAGS = frozenset({"aside", "nav", "form", "figure"})
 _READING_TIME = re.compile(r"(\d+)\s*min", re.IGNORECASE)
 _ISO_MINUTES = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?", re.IGNORECASE)
+_TAG = re.compile(r"<[A-Za-z/!?]")
 _CO_CREDIT_PREFIX = re.compile(r"^\s*(?:et|avec|&|and|\+)\s+", re.IGNORECASE)
 
 
@@ -186,7 +188,13 @@ def _ld_string(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("@value") or value.get("name") or value.get("url")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-        return normalize_text(str(value)) or None
+        text = strip_controls(str(value))
+        if _TAG.search(text):
+            # Markup inside a JSON string ("<b>Titre</b>", an injected "<img onerror>") is
+            # reduced to its text like the page's own markup; a lone "<" ("5 < 6", "<3")
+            # is text already.
+            text = markup_to_text(text)
+        return normalize_text(text) or None
     return None
 
 
@@ -413,6 +421,8 @@ def _json_ld_blocks(page: _Page) -> list[dict[str, str]]:
     body = page.ld.get("articleBody")
     if not isinstance(body, str) or not body.strip():
         return []
+    # JSON escapes can carry NUL and lone surrogates, which the markup parser chokes on.
+    body = strip_controls(body)
     if "<" in body:
         return _markup_blocks(body)
     text = markup_to_text(body)

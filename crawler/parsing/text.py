@@ -93,6 +93,12 @@ def _prepare(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+def strip_controls(value: str) -> str:
+    """The value without the characters ``normalize_text`` removes, nothing else changed:
+    for text about to be parsed as markup (lxml cuts a string at a lone surrogate)."""
+    return _CONTROL.sub("", value)
+
+
 def normalize_text(value: str | None) -> str:
     """One line of text: NFC, control characters removed, whitespace runs -> one space."""
     if not value:
@@ -207,6 +213,7 @@ def markup_to_text(value: str) -> str:
     no markup."""
     if "<" not in value:
         return normalize_multiline(decode_entities(value))
+    value = strip_controls(value)
     try:
         root = lxml_html.fragment_fromstring(value, create_parent="div")
     except (etree.ParserError, ValueError):
