@@ -89,9 +89,11 @@ def plan_fetch(
             return FetchPlan("retry_rejected", {})
         return None
     headers = conditional_headers(known)
-    # Compared with the time of our last fetch, not with the page's own dates: a site may
-    # bump lastmod for changes the page does not date, and only a fetch settles it.
-    if news is not None and (known.last_seen_at is None or news > known.last_seen_at):
+    # Compared with the time of our last fetch, as a site may bump lastmod for changes the
+    # page does not date; and with the page's own update time, so a site clock running
+    # ahead of ours does not make the same edit look new on every run.
+    marks = [t for t in (known.last_seen_at, known.modified_at) if t is not None]
+    if news is not None and (not marks or news > max(marks)):
         return FetchPlan("announced_change", headers)
     if known.published_at is not None and now - known.published_at <= recheck_window:
         return FetchPlan("recheck", headers)

@@ -19,6 +19,8 @@ from tests.crawl_helpers import row_counts, scrapy_crawl
 PARIS = ZoneInfo("Europe/Paris")
 BY_ID = {spec.article_id: spec for spec in ARTICLES}
 EDITED, RECENT, WIRE_ORIGINAL = "7796412031", "7797871250", "7798010327"
+#: Recent too, and left alone: asked for conditionally, answered 304.
+RECENT_UNCHANGED = "7798631200"
 NEW_ID, WIRE_COPY_ID = "7799999001", "7799999002"
 
 
@@ -125,7 +127,9 @@ def _article_paths(site: SampleServer) -> set[str]:
 
 def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_url: str) -> None:
     now = datetime.now(UTC)
-    before = [_recent(s, now) if s.article_id == RECENT else s for s in ARTICLES]
+    before = [
+        _recent(s, now) if s.article_id in (RECENT, RECENT_UNCHANGED) else s for s in ARTICLES
+    ]
     site.set_articles(before)
     first = scrapy_crawl(site.base_url, clean_pg_db_url)
     assert first.returncode == 0, first.stderr[-2000:]
@@ -133,8 +137,8 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     assert (counts["articles"], counts["comments"]) == (34, 233)
     untouched = _query(
         clean_pg_db_url,
-        "SELECT * FROM articles WHERE article_id NOT IN (:a, :b) ORDER BY id",
-        a=EDITED, b=RECENT,
+        "SELECT * FROM articles WHERE article_id NOT IN (:a, :b, :c) ORDER BY id",
+        a=EDITED, b=RECENT, c=RECENT_UNCHANGED,
     )
 
     now = datetime.now(UTC)
@@ -154,8 +158,9 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
 
     # Requests: the changed, recent and new article pages, and nothing else of articles.
     paths = {spec.article_id: spec.path for spec in after}
-    fetched = {p for p in _article_paths(site)}
-    assert fetched == {paths[EDITED], paths[RECENT], paths[NEW_ID], paths[WIRE_COPY_ID]}
+    assert _article_paths(site) == {
+        paths[i] for i in (EDITED, RECENT, RECENT_UNCHANGED, NEW_ID, WIRE_COPY_ID)
+    }
     assert site.count(paths[RECENT]) == 1
 
     # Exactly one new version: the edited article's.
@@ -203,9 +208,9 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     # Articles that did not change: not a single column, last_seen_at included.
     assert _query(
         clean_pg_db_url,
-        "SELECT * FROM articles WHERE article_id NOT IN (:a, :b) AND first_run_id = 1"
+        "SELECT * FROM articles WHERE article_id NOT IN (:a, :b, :c) AND first_run_id = 1"
         " ORDER BY id",
-        a=EDITED, b=RECENT,
+        a=EDITED, b=RECENT, c=RECENT_UNCHANGED,
     ) == untouched
 
     # Run history.
@@ -214,7 +219,40 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
         "SELECT id, status, articles_new, articles_updated, articles_unchanged, comments_new,"
         " pages_rejected FROM crawl_runs ORDER BY id",
     )
-    assert runs == [(1, "finished", 34, 0, 1, 233, 5), (2, "finished", 2, 1, 1, 2, 0)]
+    assert runs == [(1, "finished", 34, 0, 1, 233, 5), (2, "finished", 2, 1, 2, 2, 0)]
+
+    # A third run on an unchanged site: only the recent articles (the new one is recent
+    # too) are asked for, with their validators; they answer 304 and nothing is written
+    # but "last seen".
+    dump = _query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
+    versions_before = _query(clean_pg_db_url, "SELECT count(*) FROM article_versions")
+    comments_before = _query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
+    site.clear_requests()
+
+    third = scrapy_crawl(site.base_url, clean_pg_db_url)
+    assert third.returncode == 0, third.stderr[-2000:]
+
+    assert _article_paths(site) == {paths[RECENT], paths[RECENT_UNCHANGED], paths[NEW_ID]}
+    assert {r.status for r in site.requests if r.path in _article_paths(site)} == {304}
+    assert _query(
+        clean_pg_db_url,
+        "SELECT articles_new, articles_updated, articles_unchanged, comments_new,"
+        " stats->>'incremental/not_modified', responses_by_status->>'304'"
+        " FROM crawl_runs WHERE id = 3",
+    ) == [(0, 0, 3, 0, "3", "3")]
+    assert _query(clean_pg_db_url, "SELECT count(*) FROM article_versions") == versions_before
+    last_seen = dump[0]._fields.index("last_seen_at")
+
+    def without_last_seen(rows: list[sa.Row]) -> list[tuple]:
+        return [row[:last_seen] + row[last_seen + 1 :] for row in rows]
+
+    after_third = _query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
+    assert without_last_seen(after_third) == without_last_seen(dump)
+    comments_after = _query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
+    comment_last_seen = comments_after[0]._fields.index("last_seen_at")
+    assert [r[:comment_last_seen] for r in comments_after] == [
+        r[:comment_last_seen] for r in comments_before
+    ]
 
 
 def test_plan_fetch_rules() -> None:
@@ -227,6 +265,9 @@ def test_plan_fetch_rules() -> None:
     assert plan_fetch(Link("u"), None, now, window).reason == "new"
     assert plan_fetch(Link("u"), old, now, window) is None
     assert plan_fetch(Link("u", lastmod=now - timedelta(days=2)), old, now, window) is None
+    # The page's own update time: a lastmod ahead of our clock is not news twice.
+    ahead = dataclasses.replace(old, modified_at=now + timedelta(minutes=5))
+    assert plan_fetch(Link("u", lastmod=now + timedelta(minutes=5)), ahead, now, window) is None
     changed = plan_fetch(Link("u", lastmod=now - timedelta(hours=1)), old, now, window)
     assert (changed.reason, changed.headers) == ("announced_change", {"If-None-Match": '"abc"'})
     assert plan_fetch(Link("u"), recent, now, window).reason == "recheck"
@@ -237,3 +278,4 @@ def test_plan_fetch_rules() -> None:
                       refused).reason == "retry_rejected"  # fmt: skip
     stale = RejectedPage("u", rejected_at=now - timedelta(days=2))
     assert plan_fetch(Link("u"), None, now, window, stale).reason == "retry_rejected"
+
