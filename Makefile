@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint db-upgrade serve-sample clean
+.PHONY: install demo test lint db-upgrade replay serve-sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ lint: $(STAMP)
 ## Apply the migrations to DATABASE_URL (default: var/crawl.sqlite).
 db-upgrade: $(STAMP)
 	$(BIN)/python -m schemas.migrate upgrade
+
+## Write the items spooled while the database was down (DATABASE_URL, else var/crawl.sqlite).
+replay: $(STAMP)
+	$(BIN)/python -m pipelines.replay
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)

@@ -45,6 +45,9 @@ DATABASE_URL = None
 DATABASE_AUTO_MIGRATE = True
 #: Articles written per transaction.
 STORE_BATCH_SIZE = 25
+#: Where items wait, one JSON line each, while the database is unreachable (one file per
+#: database); written back at the next successful write, the next run, or `make replay`.
+STORE_SPOOL_DIR = "var/spool"
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -70,6 +73,23 @@ DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
 RETRY_TIMES = 3
+#: Retried on these answers (Scrapy's list): server errors, gateway timeouts, 408, 429.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+#: The n-th retry waits RETRY_BACKOFF_BASE * 2**(n-1) s, or the answer's Retry-After when
+#: longer, at most RETRY_BACKOFF_MAX s, without holding up other requests (crawler.retry_backoff).
+RETRY_BACKOFF_BASE = 1.0
+RETRY_BACKOFF_MAX = 60.0
+#: Real moves take a redirect or two; Scrapy's 20 only wastes requests on a broken chain.
+REDIRECT_MAX_TIMES = 5
+DOWNLOADER_MIDDLEWARES = {
+    # Between RetryMiddleware (550) and the downloader: sees Retry-After before the retry.
+    "crawler.retry_backoff.RetryBackoffMiddleware": 560,
+    # Redirect loops and redirects off the site are refused and recorded, not dropped.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.redirects.SiteMetaRefreshMiddleware": 580,
+    "crawler.redirects.SiteRedirectMiddleware": 600,
+}
 COOKIES_ENABLED = False
 
 # --- Housekeeping --------------------------------------------------------------------

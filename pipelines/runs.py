@@ -161,7 +161,7 @@ def run_status(stats: Mapping[str, Any]) -> str:
         return "failed"
     if not stats.get("response_received_count"):
         return "failed"
-    if stats.get("store/failed"):
+    if stats.get("store/failed") or stats.get("store/spool_pending"):
         return "failed"
     return "finished"
 

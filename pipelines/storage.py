@@ -31,7 +31,13 @@ from pipelines import nearduplicates as nd
 from pipelines.dedupe import article_identity
 from schemas import migrate
 from schemas import tables as t
-from schemas.engine import check_connection, create_engine, display_url, error_text
+from schemas.engine import (
+    DatabaseUnavailableError,
+    check_connection,
+    create_engine,
+    display_url,
+    error_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +93,8 @@ class WriteResult:
     #: New comments flagged as near repeats of an earlier comment by the same author.
     comments_near_repeats: int = 0
     failures: list[FailedArticle] = field(default_factory=list)
+    #: Rejected pages written by a spool replay (``pipelines.spool.replay``).
+    rejected_replayed: int = 0
 
     @property
     def failed(self) -> int:
@@ -267,8 +275,10 @@ class Storage:
                     self._write_article(conn, item, now, run_id, result)
             return result
         except Exception as exc:
-            # Anything, not only database errors: a malformed item (a naive date, a comment
-            # without id) must not cost the rest of the batch either.
+            # A database that went away is not the items' fault: the caller keeps them.
+            self._raise_if_unavailable(exc)
+            # Anything else, not only database errors: a malformed item (a naive date, a
+            # comment without id) must not cost the rest of the batch either.
             if len(items) == 1:
                 return WriteResult(failures=[self._failure(items[0], exc)])
             logger.warning(
@@ -283,10 +293,22 @@ class Storage:
                 with self.engine.begin() as conn:
                     self._write_article(conn, item, now, run_id, single)
             except Exception as exc:
+                self._raise_if_unavailable(exc)
                 result.failures.append(self._failure(item, exc))
             else:
                 result.add(single)
         return result
+
+    def _raise_if_unavailable(self, exc: BaseException) -> None:
+        """Raise ``DatabaseUnavailableError`` if ``exc`` came from a database now gone."""
+        if isinstance(exc, DatabaseUnavailableError):
+            raise exc
+        if not isinstance(exc, sa.exc.DBAPIError):
+            return
+        try:
+            check_connection(self.engine)
+        except DatabaseUnavailableError as unavailable:
+            raise unavailable from None
 
     def _failure(self, item: ArticleItem, exc: BaseException) -> FailedArticle:
         try:
@@ -677,6 +699,10 @@ class Storage:
                 "run_id": insert.excluded.run_id,
             },
         )
-        with self.engine.begin() as conn:
-            conn.execute(upsert, rows)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(upsert, rows)
+        except Exception as exc:
+            self._raise_if_unavailable(exc)
+            raise
         return len(items)

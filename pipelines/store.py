@@ -5,6 +5,10 @@ what is left is written when the spider closes. Counts go to the crawl stats und
 ``store/...``. The writes are synchronous: a batch takes milliseconds, and keeping them
 on the reactor thread keeps the order of writes simple.
 
+When the database is unreachable, a batch goes to a durable spool file instead
+(``pipelines.spool``) and is written at the next successful write, at the next run's start,
+or by ``make replay``; the crawl goes on meanwhile.
+
 The pipeline also owns the run: opening takes the job's lock and records the run in
 ``crawl_runs`` (``pipelines.runs``); when the spider has closed and Scrapy's stats are
 final, the run's end, status and counts are written there.
@@ -23,8 +27,14 @@ from scrapy.statscollectors import StatsCollector
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
 from pipelines.runs import RunLock, begin_run, finish_run, job_name
+from pipelines.spool import Spool, replay, spool_path
 from pipelines.storage import Storage, WriteResult
-from schemas.engine import DatabaseUnavailableError, display_url, unavailable_message
+from schemas.engine import (
+    DatabaseUnavailableError,
+    display_url,
+    error_text,
+    unavailable_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +53,11 @@ STATS_KEYS = {
     "failed": "store/failed",
 }
 REJECTED_KEY = "store/rejected_pages"
+#: Items written to the spool while the database was down / written back from it / still
+#: waiting there when the crawl ended (a non-zero value fails the run).
+SPOOLED_KEY = "store/spooled"
+REPLAYED_KEY = "store/replayed"
+PENDING_KEY = "store/spool_pending"
 
 
 class StorePipeline:
@@ -57,6 +72,7 @@ class StorePipeline:
         stats: StatsCollector | None = None,
         crawler: Crawler | None = None,
         storage_options: dict[str, Any] | None = None,
+        spool_directory: str | None = None,
     ) -> None:
         self.url = url
         self.batch_size = max(1, batch_size)
@@ -67,6 +83,7 @@ class StorePipeline:
         self.storage: Storage | None = None
         self.lock: RunLock | None = None
         self.run_id: int | None = None
+        self.spool = Spool(spool_path(url, spool_directory))
         self.articles: list[ArticleItem] = []
         self.rejected: list[RejectedPageItem] = []
 
@@ -85,6 +102,7 @@ class StorePipeline:
                     days=settings.getfloat("NEAR_DUPLICATE_WINDOW_DAYS", 3)
                 ),
             },
+            spool_directory=settings.get("STORE_SPOOL_DIR"),
         )
         # Connected after Scrapy's CoreStats, so the stats carry the finish reason by then.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -120,8 +138,10 @@ class StorePipeline:
         if self.stats is not None:
             self.stats.set_value("run/id", self.run_id)
         # Zeros up front so every key shows in the final stats, even for an empty crawl.
-        for key in [*STATS_KEYS.values(), REJECTED_KEY]:
+        for key in [*STATS_KEYS.values(), REJECTED_KEY, SPOOLED_KEY, REPLAYED_KEY]:
             self._inc(key, 0)
+        # What an earlier run could not write goes in before anything new.
+        self._replay()
         logger.info(
             "Storing into %s (batches of %d%s); run %d of '%s'",
             display_url(self.url),
@@ -148,9 +168,27 @@ class StorePipeline:
         try:
             self.flush()
         finally:
-            if self.lock is not None:
-                self.lock.release()
-                self.lock = None
+            pending = len(self.spool)
+            if self.stats is not None:
+                self.stats.set_value(PENDING_KEY, pending)
+            if pending:
+                logger.error(
+                    "%d items are waiting in %s for the database; they are written by the "
+                    "next run or by `make replay`",
+                    pending,
+                    self.spool.path,
+                )
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self.lock is None:
+            return
+        try:
+            self.lock.release()
+        except Exception as exc:
+            # The connection holding it is gone (database restarted): so is the lock.
+            logger.debug("Releasing the run lock: %s", error_text(exc, self.url))
+        self.lock = None
 
     def spider_closed(self, spider: Any = None, reason: str | None = None) -> None:
         """Write the run's outcome with the final stats, then let go of the database."""
@@ -163,10 +201,14 @@ class StorePipeline:
                 stats.setdefault("finish_reason", reason)
                 status = finish_run(storage.engine, self.run_id, stats, datetime.now(UTC))
                 logger.info("Run %d %s (%s)", self.run_id, status, stats.get("finish_reason"))
+        except Exception as exc:
+            logger.error(
+                "Could not record the end of run %s in crawl_runs: %s",
+                self.run_id,
+                error_text(exc, self.url),
+            )
         finally:
-            if self.lock is not None:
-                self.lock.release()
-                self.lock = None
+            self._release_lock()
             storage.close()
 
     def flush(self) -> None:
@@ -175,12 +217,48 @@ class StorePipeline:
             raise RuntimeError("StorePipeline.flush() before open_spider()")
         articles, self.articles = self.articles, []
         rejected, self.rejected = self.rejected, []
-        if rejected:
-            self._inc(
-                REJECTED_KEY, self.storage.write_rejected(rejected, run_id=self.run_id)
+        if not (articles or rejected):
+            self._replay()
+            return
+        try:
+            if self.spool.path.exists():
+                # Older items first, so a newer write is never overwritten by an older one.
+                self._replay(raise_unavailable=True)
+            if rejected:
+                self._inc(
+                    REJECTED_KEY, self.storage.write_rejected(rejected, run_id=self.run_id)
+                )
+                rejected = []
+            if articles:
+                self._record(self.storage.write_articles(articles, run_id=self.run_id))
+        except DatabaseUnavailableError as exc:
+            pending = [*rejected, *articles]
+            self.spool.append(pending)
+            self._inc(SPOOLED_KEY, len(pending))
+            logger.warning(
+                "Database unavailable; %d items spooled to %s: %s",
+                len(pending),
+                self.spool.path,
+                str(exc).splitlines()[0],
             )
-        if articles:
-            self._record(self.storage.write_articles(articles, run_id=self.run_id))
+
+    def _replay(self, raise_unavailable: bool = False) -> None:
+        """Write what the spool holds, if anything and if the database answers."""
+        if self.storage is None or not self.spool.path.exists():
+            return
+        waiting = len(self.spool)
+        try:
+            result = replay(
+                self.storage, self.spool, run_id=self.run_id, batch_size=self.batch_size
+            )
+        except DatabaseUnavailableError:
+            if raise_unavailable:
+                raise
+            return
+        self._record(result)
+        self._inc(REJECTED_KEY, result.rejected_replayed)
+        self._inc(REPLAYED_KEY, waiting)
+        logger.info("Wrote %d spooled items from %s", waiting, self.spool.path)
 
     def _record(self, result: WriteResult) -> None:
         for name, value in result.counts().items():

@@ -65,15 +65,48 @@ def _sqlite_on_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def display_url(url: str | sa.URL | sa.Engine) -> str:
-    """The URL with its password replaced by ``***``, for logs and messages."""
+#: Query parameters that libpq reads as secrets: psycopg hands the URL's query to libpq, so
+#: ``?password=...`` works as well as ``user:password@`` and must be hidden as well.
+SECRET_QUERY_KEYS = ("password", "sslpassword")
+_HIDDEN = "***"
+
+
+def _parse(url: str | sa.URL | sa.Engine) -> tuple[sa.URL, list[tuple[str, str]]]:
+    """The URL as its author meant it, and each secret it carries with its replacement.
+
+    A password with an ``@`` not written as ``%40`` ends, for ``make_url``, at that ``@``:
+    the rest of it becomes part of the host and would be shown as such.
+    """
     if isinstance(url, sa.Engine):
         url = url.url
+    parsed = sa.make_url(url)
+    secrets = [(str(parsed.password), _HIDDEN)] if parsed.password else []
+    if parsed.host and "@" in parsed.host:
+        tail, host = parsed.host.rsplit("@", 1)
+        full = f"{parsed.password or ''}@{tail}"
+        parsed = parsed.set(password=full, host=host)
+        secrets.append((full, _HIDDEN))
+        if tail:
+            # Drivers quote the host back: could not translate host name "tail@host".
+            secrets.append((f"{tail}@", f"{_HIDDEN}@"))
+    for key in SECRET_QUERY_KEYS:
+        if key in parsed.query:
+            value = parsed.query[key]
+            values = [value] if isinstance(value, str) else list(value)
+            secrets += [(v, _HIDDEN) for v in values if v]
+            parsed = parsed.update_query_dict({key: _HIDDEN})
+    # Longest first, so that a secret containing another is hidden whole.
+    return parsed, sorted(set(secrets), key=lambda pair: len(pair[0]), reverse=True)
+
+
+def display_url(url: str | sa.URL | sa.Engine) -> str:
+    """The URL with its password (and secret query parameters) replaced by ``***``."""
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+        parsed, _ = _parse(url)
+    except (sa.exc.ArgumentError, ValueError):
         # Not even parseable: show nothing of it rather than risk showing a password.
         return "<unparseable database URL>"
+    return parsed.render_as_string(hide_password=True).replace(quote_plus(_HIDDEN), _HIDDEN)
 
 
 def redact(text: str, url: str | sa.URL | sa.Engine | None) -> str:
@@ -82,17 +115,16 @@ def redact(text: str, url: str | sa.URL | sa.Engine | None) -> str:
     Driver messages do not normally quote the password, but a DSN echoed back in an error
     would, so any message built from an exception goes through here.
     """
-    if isinstance(url, sa.Engine):
-        url = url.url
     if url is None:
         return text
     try:
-        password = sa.make_url(url).password
-    except sa.exc.ArgumentError:
+        _, secrets = _parse(url)
+    except (sa.exc.ArgumentError, ValueError):
         return text
-    if password:
-        for spelling in {str(password), quote(str(password), safe=""), quote_plus(str(password))}:
-            text = text.replace(spelling, "***")
+    for secret, hidden in secrets:
+        spellings = {secret, quote(secret, safe=""), quote(secret, safe=" +"), quote_plus(secret)}
+        for spelling in sorted(spellings, key=len, reverse=True):
+            text = text.replace(spelling, hidden)
     return text
 
 
@@ -114,9 +146,7 @@ def error_text(exc: BaseException, url: str | sa.URL | sa.Engine | None = None) 
 
 def where(url: str | sa.URL | sa.Engine) -> str:
     """Where the database lives, in words: ``host:port/db`` or the SQLite file."""
-    if isinstance(url, sa.Engine):
-        url = url.url
-    parsed = sa.make_url(url)
+    parsed, _ = _parse(url)
     if parsed.get_backend_name() == "sqlite":
         return f"SQLite file {parsed.database or ':memory:'}"
     host = parsed.host or "localhost (unix socket)"

@@ -19,12 +19,7 @@ Fixtures:
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -38,14 +33,9 @@ from pipelines.storage import Storage
 from schemas import migrate
 from schemas.engine import display_url
 from schemas.tables import metadata
+from tests.pg_cluster import HOW_TO_FIX, ClusterError, ThrowawayCluster
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-HOW_TO_FIX = (
-    "Set TEST_DATABASE_URL to a PostgreSQL server the tests may create databases on "
-    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), run PostgreSQL on "
-    "127.0.0.1:5432 with trust auth for user postgres, or install PostgreSQL "
-    "(apt-get install postgresql) so the tests can start a throwaway cluster."
-)
 
 
 def _answers(url: str, timeout: int = 2) -> str | None:
@@ -63,63 +53,22 @@ def _answers(url: str, timeout: int = 2) -> str | None:
         engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _pg_bin(name: str) -> str | None:
-    found = sorted(
-        glob.glob(f"/usr/lib/postgresql/*/bin/{name}"),
-        key=lambda path: int(Path(path).parts[-3]) if Path(path).parts[-3].isdigit() else 0,
-    )
-    return found[-1] if found else shutil.which(name)
-
-
 @pytest.fixture(scope="session")
 def _throwaway_cluster() -> Iterator[str]:
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not (initdb and pg_ctl):
-        pytest.fail(f"No PostgreSQL to test against and no initdb/pg_ctl found. {HOW_TO_FIX}")
-    # PostgreSQL refuses to run as root: run its tools as the postgres user then.
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
-    tmp = Path(tempfile.mkdtemp(prefix="crawler-pg-"))
-    data, log = tmp / "data", tmp / "server.log"
-    if as_root:
-        shutil.chown(tmp, user="postgres", group="postgres")
-    port = _free_port()
     try:
-        subprocess.run(
-            [*prefix, initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync",
-             "-E", "UTF8"],
-            check=True, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-        subprocess.run(
-            [*prefix, pg_ctl, "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o",
-             f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -F", "start"],
-            check=True, capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
-    except (OSError, subprocess.SubprocessError) as exc:
-        detail = getattr(exc, "stderr", "") or exc
-        server_log = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.fail(f"Could not start a throwaway PostgreSQL: {detail}\n{server_log}\n{HOW_TO_FIX}")
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster = ThrowawayCluster()
+        cluster.start()
+    except ClusterError as exc:
+        pytest.fail(f"No PostgreSQL to test against, and no throwaway cluster: {exc}")
     warnings.warn(
         f"No PostgreSQL on 127.0.0.1:5432 and no TEST_DATABASE_URL: testing against a "
-        f"throwaway cluster on port {port} (data in {tmp})",
+        f"throwaway cluster on port {cluster.port} (data in {cluster.tmp})",
         stacklevel=1,
     )
     try:
-        yield url
+        yield cluster.url
     finally:
-        subprocess.run(
-            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True, timeout=60,
-        )  # fmt: skip
-        shutil.rmtree(tmp, ignore_errors=True)
+        cluster.close()
 
 
 @pytest.fixture(scope="session")

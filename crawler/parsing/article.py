@@ -135,7 +135,8 @@ class _Page:
         """The absolute http(s) URL of a link, or ``None`` (``javascript:``, ``data:``,
         ``mailto:``, fragments and other schemes are never stored as URLs)."""
         url = (url or "").strip()
-        if not url or url.startswith("#"):
+        # "<" and ">" never appear in a real link; they mean markup leaked into it.
+        if not url or url.startswith("#") or "<" in url or ">" in url:
             return None
         try:
             absolute = self.response.urljoin(url)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
@@ -121,7 +121,9 @@ def _parent_id(post: etree._Element) -> str | None:
 
 
 def _next_url(sel: Selector, response: TextResponse) -> str | None:
-    current = int((parse_qs(urlsplit(response.url).query).get("page") or ["1"])[0] or 1)
+    # Read like the links below: the URL may be a mangled canonical URL ("page=9'>...").
+    current_match = _PAGE_PARAM.search(response.url)
+    current = int(current_match.group(1)) if current_match else 1
     best: tuple[int, str] | None = None
     for value in sel.xpath("//*/@href | //*/@data-url").getall():
         match = _PAGE_PARAM.search(value)
@@ -129,12 +131,14 @@ def _next_url(sel: Selector, response: TextResponse) -> str | None:
             continue
         try:
             url = response.urljoin(value.strip())
-            path = urlsplit(url).path
+            parts = urlsplit(url)
         except ValueError:
             # A hostile href ("http://[x/commentaires?page=2") that no client could follow.
             continue
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            continue
         number = int(match.group(1))
-        if "/commentaires" in path and number > current and (
+        if "/commentaires" in parts.path and number > current and (
             best is None or number < best[0]
         ):
             best = (number, url)

@@ -62,8 +62,9 @@ _CHALLENGE_TITLE = re.compile(
     r"|verification (?:de |du )?(?:votre )?navigateur.*|verifying (?:you are human|your browser).*"
     r"|(?:please )?verify (?:that )?you are (?:a )?human"
     r"|(?:are you|etes-vous) (?:a |un )?(?:robot|human|humain)"
-    r"|(?:\S+ )?(?:re|h)?captcha(?: \S+)?|security check|verification de securite|robot check|human verification"
-    r"|bot verification|pardon our interruption|request unsuccessful.*|ddos-guard"
+    r"|(?:\S+ )?(?:re|h)?captcha(?: \S+)?|security check|verification de securite"
+    r"|robot check|human verification|bot verification|pardon our interruption"
+    r"|request unsuccessful.*|ddos-guard"
     r"|ddos protection.*|(?:sorry, )?you have been blocked|vous avez ete bloque"
 )
 # Title segments: "Page introuvable - RTL.fr", "Access denied | www.rtl.fr used Cloudflare".

@@ -13,15 +13,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler.config import database_url
+from crawler.fetch_errors import fetch_failure
 from crawler.incremental import FetchPlan, link_identity, plan_fetch
 from crawler.items import ArticleItem, RejectedPageItem
-from crawler.parsing.article import parse_article
 from crawler.parsing.comments import parse_comments
 from crawler.parsing.dates import parse_date
 from crawler.parsing.discovery import (
@@ -31,6 +31,7 @@ from crawler.parsing.discovery import (
     parse_sitemap,
     sitemaps_from_robots,
 )
+from crawler.parsing.page import parse_page
 from crawler.parsing.urls import (
     article_id_from_url,
     canonicalize_url,
@@ -94,18 +95,20 @@ class RtlSpider(scrapy.Spider):
         spider.recheck_window = timedelta(days=settings.getfloat("RTL_RECHECK_DAYS", 7))
         spider.rejected_retry = timedelta(hours=settings.getfloat("RTL_REJECTED_RETRY_HOURS", 24))
         spider.database_url = database_url(settings)
-        spider.state = None
+        # What the database knows, for incremental runs (not ``state``: Scrapy's JOBDIR
+        # support owns that attribute).
+        spider.stored = None
         return spider
 
     def _open_state(self) -> None:
         # The store pipeline has opened (and migrated) the database before start() runs.
-        if self.incremental and self.state is None:
-            self.state = Storage(self.database_url)
+        if self.incremental and self.stored is None:
+            self.stored = Storage(self.database_url)
 
     def closed(self, reason: str) -> None:
-        if self.state is not None:
-            self.state.close()
-            self.state = None
+        if self.stored is not None:
+            self.stored.close()
+            self.stored = None
 
     # --- Discovery ----------------------------------------------------------------
 
@@ -174,13 +177,23 @@ class RtlSpider(scrapy.Spider):
             candidates.setdefault(url, link)
         if not candidates:
             return
-        if self.state is None:
+        if self.stored is None:
             for url, link in candidates.items():
                 yield self._fetch_article(url, link, FetchPlan("new", {}))
             return
         identities = {url: link_identity(url) for url in candidates}
-        known = self.state.known_articles(identities.values())
-        rejected = self.state.rejected_pages(u for u in candidates if identities[u] not in known)
+        try:
+            known = self.stored.known_articles(identities.values())
+            rejected = self.stored.rejected_pages(
+                u for u in candidates if identities[u] not in known
+            )
+        except SQLAlchemyError as exc:
+            # Without the stored state every link looks new: fetching too much is safe
+            # (writes are idempotent), skipping would lose articles.
+            self.crawler.stats.inc_value("incremental/state_unavailable")
+            self.logger.warning("Database unavailable for the incremental state: %s",
+                                type(exc).__name__)  # fmt: skip
+            known, rejected = {}, {}
         now = datetime.now(UTC)
         for url, link in candidates.items():
             plan = plan_fetch(
@@ -231,7 +244,11 @@ class RtlSpider(scrapy.Spider):
                 http_status=response.status,
             )
             return
-        item = parse_article(response, base_url=self.base_url)
+        item = parse_page(response, base_url=self.base_url)
+        if isinstance(item, RejectedPageItem):
+            # A "page not found", bot challenge or listing served with status 200.
+            yield item
+            return
         if self._too_old(parse_date(item.published_at) if item.published_at else None):
             self.crawler.stats.inc_value("spider/skipped_before_since")
             return
@@ -266,22 +283,26 @@ class RtlSpider(scrapy.Spider):
         yield failure.request.cb_kwargs["item"]
 
     def article_failed(self, failure: Failure) -> Iterator[RejectedPageItem]:
+        """Record an article page the site did not give (after the retries): HTTP errors
+        as ``http_<status>``, the rest as ``crawler.fetch_errors`` names them (``timeout``,
+        ``connection_lost``, ``redirect_loop``, ``offsite_redirect``, ...)."""
         request = failure.request
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # Refused before fetching (robots.txt, size cap): nothing was read to reject.
-            return
+        # Under the URL asked for, before redirects: the one the next run looks up.
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
         if failure.check(HttpError):
             status = failure.value.response.status
             yield RejectedPageItem(
-                url=request.url, reason=f"http_{status}", detail=f"HTTP {status}",
+                url=url, reason=f"http_{status}", detail=f"HTTP {status}",
                 http_status=status,
             )
             return
-        yield RejectedPageItem(
-            url=request.url,
-            reason="fetch_failed",
-            detail=f"{failure.type.__name__}: {failure.getErrorMessage()}",
-        )
+        refused = fetch_failure(failure)
+        if refused is None:
+            # Refused before fetching (robots.txt): nothing was read to reject.
+            return
+        reason, detail = refused
+        self.crawler.stats.inc_value(f"spider/article_failed/{reason}")
+        yield RejectedPageItem(url=url, reason=reason, detail=detail)
 
     # --- Helpers ------------------------------------------------------------------
 
