@@ -42,7 +42,10 @@ class RunLock:
     def __init__(self, engine: sa.Engine, job: str) -> None:
         self.engine = engine
         self.job = job
-        digest = hashlib.sha256(job.encode("utf-8")).digest()
+        # Advisory locks are per server, not per database: the database name keeps crawls
+        # into two databases on one server apart.
+        scope = f"{engine.url.database}\x1f{job}"
+        digest = hashlib.sha256(scope.encode("utf-8")).digest()
         # pg_try_advisory_lock takes a signed 64-bit key.
         self.key = int.from_bytes(digest[:8], "big", signed=True)
         self._conn: sa.Connection | None = None

@@ -130,3 +130,19 @@ def test_exit_status_of_a_good_run_is_zero(site: SampleServer, tmp_path: Path) -
     done = scrapy_crawl(site.base_url, f"sqlite:///{tmp_path / 'ok.sqlite'}", "section=culture")
 
     assert done.returncode == exitcodes.OK == 0, done.stderr[-2000:]
+
+
+def test_same_job_on_two_databases_of_one_server_does_not_collide(
+    pg_db_url: str, empty_pg_db_url: str
+) -> None:
+    # PostgreSQL advisory locks are server-wide; the key includes the database.
+    engines = [sa.create_engine(pg_db_url), sa.create_engine(empty_pg_db_url)]
+    locks = [RunLock(engine, "rtl") for engine in engines]
+    try:
+        for lock in locks:
+            lock.acquire()
+    finally:
+        for lock in locks:
+            lock.release()
+        for engine in engines:
+            engine.dispose()
