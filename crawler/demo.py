@@ -33,6 +33,7 @@ def crawl_settings(base_url: str, db_url: str) -> Settings:
             "RTL_BASE_URL": base_url,
             "DATABASE_URL": db_url,
             "DOWNLOAD_DELAY": 0,
+            "RETRY_BACKOFF_BASE": 0,
             "AUTOTHROTTLE_ENABLED": False,
             "LOG_LEVEL": "WARNING",
         },

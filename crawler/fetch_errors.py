@@ -44,18 +44,24 @@ _REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
 )  # fmt: skip
 
 
+#: Detail for the errors Scrapy raises without a message.
+_SILENT = {
+    "connection_lost": "the connection was closed before the whole answer had arrived",
+    "timeout": "no complete answer in time",
+}
+
+
 def fetch_failure(failure: Failure) -> tuple[str, str] | None:
     """``(reason, detail)`` for a request that got no usable response, or ``None``."""
     error = failure.value
-    detail = f"{type(error).__name__}: {failure.getErrorMessage()}"
     if isinstance(error, RedirectRefused):
         return error.reason, str(error)
     if isinstance(error, IgnoreRequest):
         # Refused before fetching (robots.txt): nothing was read to reject.
         return None
     if isinstance(error, DownloadCancelledError) and "max size" in str(error):
-        return "too_large", detail
-    for types, reason in _REASONS:
-        if isinstance(error, types):
-            return reason, detail
-    return "fetch_failed", detail
+        reason = "too_large"
+    else:
+        reason = next((r for types, r in _REASONS if isinstance(error, types)), "fetch_failed")
+    message = failure.getErrorMessage().strip() or _SILENT.get(reason, "no message")
+    return reason, f"{type(error).__name__}: {message}"

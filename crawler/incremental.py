@@ -32,12 +32,23 @@ class KnownArticle:
     http_last_modified: str | None = None
 
 
+#: Refusals that say nothing about the page itself (the network had a bad moment, or the
+#: server said "try later"): the page is asked for again on the next run. A 500 is not
+#: here: a page that breaks the server tends to keep breaking it, and each try costs
+#: RETRY_TIMES requests.
+TRANSIENT_REASONS = frozenset(
+    {"timeout", "connection_lost", "connection_failed", "dns_failed", "fetch_failed",
+     "http_408", "http_429", "http_503"}
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class RejectedPage:
     """A page refused by an earlier run."""
 
     url: str
     rejected_at: datetime
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,11 @@ def plan_fetch(
             return FetchPlan("new", {})
         # A page refused recently is not asked for on every run; a newer announcement or
         # the end of the back-off brings it back (it may have been fixed).
-        if (news and news > rejected.rejected_at) or now - rejected.rejected_at >= rejected_retry:
+        if (
+            rejected.reason in TRANSIENT_REASONS
+            or (news and news > rejected.rejected_at)
+            or now - rejected.rejected_at >= rejected_retry
+        ):
             return FetchPlan("retry_rejected", {})
         return None
     headers = conditional_headers(known)

@@ -244,7 +244,7 @@ class Storage:
         if not wanted:
             return {}
         r = t.rejected_pages
-        query = sa.select(r.c.url, r.c.rejected_at).where(r.c.url.in_(wanted))
+        query = sa.select(r.c.url, r.c.rejected_at, r.c.reason).where(r.c.url.in_(wanted))
         with self.engine.connect() as conn:
             return {row.url: RejectedPage(**row._mapping) for row in conn.execute(query)}
 

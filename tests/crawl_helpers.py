@@ -35,6 +35,7 @@ def crawl_command(
         "RTL_BASE_URL": base_url,
         "DATABASE_URL": db_url,
         "DOWNLOAD_DELAY": "0",
+        "RETRY_BACKOFF_BASE": "0",
         "AUTOTHROTTLE_ENABLED": "False",
         "LOG_LEVEL": "INFO",
         **(settings or {}),

@@ -110,8 +110,13 @@ class _FaultHandler(_Handler):
     def _delayed(self, fault: Fault, send_body: bool) -> None:
         # Logged on arrival: a client that timed out has moved on by the time it is sent.
         page: Page = self.server.site.get(self.path)
-        status = 304 if not_modified(page, self.headers.get("If-None-Match"),
-                                     self.headers.get("If-Modified-Since")) else page.status
+        status = (
+            304
+            if not_modified(
+                page, self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+            )
+            else page.status
+        )
         self._record(status)
         time.sleep(fault.seconds)
         try:

@@ -278,4 +278,7 @@ def test_plan_fetch_rules() -> None:
                       refused).reason == "retry_rejected"  # fmt: skip
     stale = RejectedPage("u", rejected_at=now - timedelta(days=2))
     assert plan_fetch(Link("u"), None, now, window, stale).reason == "retry_rejected"
+    # A timeout or a 503 says nothing about the page: asked for again at once.
+    timed_out = RejectedPage("u", rejected_at=now - timedelta(minutes=5), reason="timeout")
+    assert plan_fetch(Link("u"), None, now, window, timed_out).reason == "retry_rejected"
 
