@@ -184,10 +184,9 @@ def _apply(
     elif login:
         conn.exec_driver_sql(f"ALTER ROLE {role}{login}")
 
-    target = f"{quote(database)}"
     in_schema = quote(schema)
     statements = [
-        f"GRANT CONNECT ON DATABASE {target} TO {role}",
+        f"GRANT CONNECT ON DATABASE {quote(database)} TO {role}",
         # Start from nothing so that whatever was granted before goes: "nothing else".
         f"REVOKE ALL ON SCHEMA {in_schema} FROM {role}",
         f"REVOKE ALL ON ALL TABLES IN SCHEMA {in_schema} FROM {role}",

@@ -85,7 +85,7 @@ class RtlSpider(scrapy.Spider):
         spider.base_url = settings.get("RTL_BASE_URL").rstrip("/")
         parts = urlsplit(spider.base_url)
         spider.base_netloc = parts.netloc
-        # The offsite filter compares host names only; the port is checked in _follow.
+        # The offsite filter compares host names only; _on_site checks the port too.
         spider.allowed_domains = [parts.hostname]
         spider.feed_paths = settings.getlist("RTL_FEED_PATHS")
         spider.sections = settings.getlist("RTL_SECTIONS")
@@ -100,7 +100,7 @@ class RtlSpider(scrapy.Spider):
         spider.stored = None
         return spider
 
-    def _open_state(self) -> None:
+    def _open_stored(self) -> None:
         # The store pipeline has opened (and migrated) the database before start() runs.
         if self.incremental and self.stored is None:
             self.stored = Storage(self.database_url)
@@ -120,7 +120,7 @@ class RtlSpider(scrapy.Spider):
                 raise ValueError(f"{self.article_url} is not an article of {self.base_url}")
             yield self._fetch_article(url, Link(self.article_url), FetchPlan("forced", {}))
             return
-        self._open_state()
+        self._open_stored()
         sections = [self.section] if self.section else self.sections
         for section in sections:
             yield self._listing_request(f"{self.base_url}/actu/{section}", 1)
