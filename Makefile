@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint db-upgrade replay serve-sample clean
+.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load serve-sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ db-upgrade: $(STAMP)
 ## Write the items spooled while the database was down (DATABASE_URL, else var/crawl.sqlite).
 replay: $(STAMP)
 	$(BIN)/python -m pipelines.replay
+
+## Create/update a read-only role for SQL readers: make db-readonly-role ROLE=analyst [PASSWORD_ENV=VAR]
+db-readonly-role: $(STAMP)
+	$(BIN)/python -m schemas.roles create-readonly $(ROLE) $(if $(PASSWORD_ENV),--password-env $(PASSWORD_ENV))
+
+ARTICLES ?= 1000
+## Crawl a generated site of ARTICLES articles into a temporary PostgreSQL database; print memory and rate.
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load --articles $(ARTICLES)
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)

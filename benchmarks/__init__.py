@@ -1,0 +1,1 @@
+"""Load benchmarks: commands that measure a real crawl, not tests (see ``benchmarks.load``)."""
