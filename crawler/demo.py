@@ -16,6 +16,7 @@ from scrapy.settings import Settings
 
 from crawler.config import database_url
 from sample_site.server import serve
+from schemas.engine import display_url
 
 EXAMPLE_QUERY = """\
 SELECT title, authors, tags, comment_count
@@ -72,7 +73,7 @@ def summarize(db_url: str, stats: dict[str, Any]) -> str:
             example = conn.execute(sa.text(EXAMPLE_QUERY)).all()
     finally:
         engine.dispose()
-    shown_url = sa.make_url(db_url).render_as_string(hide_password=True)
+    shown_url = display_url(db_url)
     lines.append(f"Database: {shown_url}")
     lines.append(
         f"This crawl: {stats.get('response_received_count', 0)} responses, "
