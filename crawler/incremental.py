@@ -55,7 +55,7 @@ class RejectedPage:
 class FetchPlan:
     """Why a page is fetched, and the conditional headers to fetch it with."""
 
-    #: ``new``, ``announced_change``, ``recheck`` or ``retry_rejected``.
+    #: ``new``, ``new_url``, ``announced_change``, ``recheck`` or ``retry_rejected``.
     reason: str
     headers: dict[str, str]
 
@@ -88,8 +88,13 @@ def plan_fetch(
     recheck_window: timedelta,
     rejected: RejectedPage | None = None,
     rejected_retry: timedelta = timedelta(hours=24),
+    url_known: bool = True,
 ) -> FetchPlan | None:
-    """The plan to fetch ``link``, or ``None`` to skip it this run."""
+    """The plan to fetch ``link``, or ``None`` to skip it this run.
+
+    ``url_known`` is false when ``known`` is stored but not yet under this link's URL
+    (a wire story republished in another section, say).
+    """
     news = announced(link)
     if known is None:
         if rejected is None:
@@ -104,6 +109,10 @@ def plan_fetch(
             return FetchPlan("retry_rejected", {})
         return None
     headers = conditional_headers(known)
+    if not url_known:
+        # Fetched once so the URL is recorded as an alias; conditional, so an unchanged
+        # copy costs a 304.
+        return FetchPlan("new_url", headers)
     # Compared with the time of our last fetch, as a site may bump lastmod for changes the
     # page does not date; and with the page's own update time, so a site clock running
     # ahead of ours does not make the same edit look new on every run.

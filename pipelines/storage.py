@@ -238,6 +238,15 @@ class Storage:
         with self.engine.connect() as conn:
             return {row.identity: KnownArticle(**row._mapping) for row in conn.execute(query)}
 
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` already stored as an article's URL or alias."""
+        wanted = list(dict.fromkeys(urls))
+        if not wanted:
+            return set()
+        u = t.article_urls
+        with self.engine.connect() as conn:
+            return set(conn.scalars(sa.select(u.c.url).where(u.c.url.in_(wanted))))
+
     def rejected_pages(self, urls: Iterable[str]) -> dict[str, RejectedPage]:
         """When each of these URLs was last refused, for those that were."""
         wanted = list(dict.fromkeys(urls))

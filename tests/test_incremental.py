@@ -22,6 +22,8 @@ EDITED, RECENT, WIRE_ORIGINAL = "7796412031", "7797871250", "7798010327"
 #: Recent too, and left alone: asked for conditionally, answered 304.
 RECENT_UNCHANGED = "7798631200"
 NEW_ID, WIRE_COPY_ID = "7799999001", "7799999002"
+#: Published under two URLs in two sections.
+WIRE_STORY = "7797924455"
 
 
 def _minute(moment: datetime) -> datetime:
@@ -255,6 +257,36 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     ]
 
 
+def test_a_stored_article_found_under_a_new_url_gets_the_url_as_alias(
+    site: SampleServer, clean_pg_db_url: str
+) -> None:
+    # The wire story is stored from its first URL before a run discovers its second one:
+    # the second URL is read once and recorded, and not read again by later runs.
+    wire = BY_ID[WIRE_STORY]
+    first_url = site.base_url + wire.path
+    single = scrapy_crawl(site.base_url, clean_pg_db_url, f"url={first_url}")
+    assert single.returncode == 0, single.stderr[-2000:]
+    alias_sql = (
+        "SELECT u.url FROM article_urls u JOIN articles a ON a.id = u.article_id"
+        " WHERE a.article_id = :id ORDER BY u.url"
+    )
+    twin_url = site.base_url + wire.twin_path
+    before = [r.url for r in _query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
+    assert before == [first_url, first_url + "/amp"]
+
+    for run in (1, 2):
+        site.clear_requests()
+        result = scrapy_crawl(site.base_url, clean_pg_db_url)
+        assert result.returncode == 0, result.stderr[-2000:]
+        asked = [r.path for r in site.requests]
+        assert asked.count(wire.twin_path) == (1 if run == 1 else 0)
+        assert wire.path not in asked
+
+    after = [r.url for r in _query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
+    assert after == sorted([*before, twin_url, twin_url + "/amp"])
+    assert row_counts(clean_pg_db_url)["articles"] == 34
+
+
 def test_plan_fetch_rules() -> None:
     now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
     window = timedelta(days=7)
@@ -271,6 +303,9 @@ def test_plan_fetch_rules() -> None:
     changed = plan_fetch(Link("u", lastmod=now - timedelta(hours=1)), old, now, window)
     assert (changed.reason, changed.headers) == ("announced_change", {"If-None-Match": '"abc"'})
     assert plan_fetch(Link("u"), recent, now, window).reason == "recheck"
+    # Stored, but not under this URL: fetched once (conditionally) to record the alias.
+    elsewhere = plan_fetch(Link("u"), old, now, window, url_known=False)
+    assert (elsewhere.reason, elsewhere.headers) == ("new_url", {"If-None-Match": '"abc"'})
 
     refused = RejectedPage("u", rejected_at=now - timedelta(hours=2))
     assert plan_fetch(Link("u"), None, now, window, refused) is None

@@ -187,18 +187,19 @@ class RtlSpider(scrapy.Spider):
             rejected = self.stored.rejected_pages(
                 u for u in candidates if identities[u] not in known
             )
+            known_urls = self.stored.known_urls(u for u in candidates if identities[u] in known)
         except SQLAlchemyError as exc:
             # Without the stored state every link looks new: fetching too much is safe
             # (writes are idempotent), skipping would lose articles.
             self.crawler.stats.inc_value("incremental/state_unavailable")
             self.logger.warning("Database unavailable for the incremental state: %s",
                                 type(exc).__name__)  # fmt: skip
-            known, rejected = {}, {}
+            known, rejected, known_urls = {}, {}, set()
         now = datetime.now(UTC)
         for url, link in candidates.items():
             plan = plan_fetch(
                 link, known.get(identities[url]), now, self.recheck_window,
-                rejected.get(url), self.rejected_retry,
+                rejected.get(url), self.rejected_retry, url_known=url in known_urls,
             )  # fmt: skip
             if plan is None:
                 self.crawler.stats.inc_value("incremental/skipped")
