@@ -67,6 +67,7 @@ def test_second_run_of_the_same_job_exits_at_once(site: SampleServer, any_db_url
         out, err = first.communicate(timeout=180)
     assert second.returncode == exitcodes.ALREADY_RUNNING == 75
     assert "Not started: another run of 'rtl' is still going" in second.stdout
+    assert "Traceback" not in second.stderr, second.stderr[-3000:]
     assert took < 30
     assert first.returncode == 0, err[-2000:]
     # The refused run left no trace; the first one finished normally.
@@ -124,6 +125,9 @@ def test_exit_status_when_the_database_is_unreachable(site: SampleServer) -> Non
     assert done.returncode == exitcodes.DATABASE_UNAVAILABLE == 69
     assert "Crawl failed to start" in done.stdout
     assert "127.0.0.1:9" in done.stdout
+    # The message says it all; no stack trace from Scrapy's shutdown around it.
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert "ERROR: Crawl failed to start: Cannot open the database" in done.stderr
 
 
 def test_exit_status_of_a_good_run_is_zero(site: SampleServer, tmp_path: Path) -> None:

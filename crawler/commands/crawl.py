@@ -45,6 +45,9 @@ class Command(ScrapyCrawlCommand):
             logger.warning("%s", error)
             print(f"Not started: {error}")
         elif error is not None:
+            # Logged as well as printed: with LOG_FILE, the log is where people look.
+            logger.error("Crawl failed to start: %s", error)
             print(f"Crawl failed to start: {error}")
         elif self.exitcode:
+            logger.error("Crawl failed (exit status %s); see crawl_runs", self.exitcode)
             print(f"Crawl failed (exit status {self.exitcode}); see crawl_runs for details")
