@@ -210,6 +210,7 @@ def test_pause_and_resume_with_jobdir(
     site: SampleServer, clean_pg_db_url: str, tmp_path: Path
 ) -> None:
     jobdir = str(tmp_path / "job")
+    site.clear_requests()  # the server is shared by the module's tests
     crawl = _start_crawl(site, clean_pg_db_url, JOBDIR=jobdir)
     _wait_for(lambda: _count(clean_pg_db_url) >= 5, crawl, "5 articles stored")
     # One Ctrl-C: Scrapy finishes what is in flight and saves its queue in JOBDIR.
