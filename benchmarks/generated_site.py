@@ -30,15 +30,15 @@ import threading
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sample_site import comment_specs as cs
 from sample_site.articles import paris, slugify
-from sample_site.conditional import not_modified
 from sample_site.corpus import BRIEFS, SECTION_POOLS
 from sample_site.model import HEADING, PARAGRAPH, ArticleSpec, CommentSpec, ImageSpec
+from sample_site.page_handler import PageHandler
 from sample_site.render import discovery
 from sample_site.render.amp import amp_page
 from sample_site.render.article import article_page
@@ -306,39 +306,9 @@ class GeneratedSite:
         return _etag_page(200, article_page(spec, self.base_url, related, une), HTML, modified)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PageHandler):
     server: _Server
-    protocol_version = "HTTP/1.1"
     server_version = "GeneratedRTL/1.0"
-
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        page = self.server.site.get(self.path)
-        status = page.status
-        if not_modified(page, self.headers.get("If-None-Match"),
-                        self.headers.get("If-Modified-Since")):  # fmt: skip
-            status = 304
-        self.send_response(status)
-        for name, value in page.headers.items():
-            self.send_header(name, value)
-        if status == 304:
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_header("Content-Type", page.content_type)
-        self.send_header("Content-Length", str(len(page.body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(page.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # One line per request would cost more than the page at these rates.
-        pass
 
 
 class _Server(ThreadingHTTPServer):

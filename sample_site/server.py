@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from sample_site.conditional import not_modified
 from sample_site.model import ArticleSpec
-from sample_site.site import Page, Site, build_site
+from sample_site.page_handler import PageHandler
+from sample_site.site import Site, build_site
 
 
 @dataclass(frozen=True)
@@ -21,40 +21,12 @@ class RequestRecord:
     status: int
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(PageHandler):
     server: _SiteServer
-    protocol_version = "HTTP/1.1"
     server_version = "SampleRTL/1.0"
 
-    def do_GET(self) -> None:
-        self._answer(send_body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(send_body=False)
-
-    def _answer(self, send_body: bool) -> None:
-        page: Page = self.server.site.get(self.path)
-        status = page.status
-        if not_modified(page, self.headers.get("If-None-Match"),
-                        self.headers.get("If-Modified-Since")):
-            status = 304
+    def answered(self, status: int) -> None:
         self.server.record(RequestRecord(self.command, self.path, status))
-        self.send_response(status)
-        for name, value in page.headers.items():
-            self.send_header(name, value)
-        if status == 304:
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_header("Content-Type", page.content_type)
-        self.send_header("Content-Length", str(len(page.body)))
-        self.end_headers()
-        if send_body:
-            self.wfile.write(page.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # Tests read the request log instead; stderr stays quiet.
-        pass
 
 
 class _SiteServer(ThreadingHTTPServer):

@@ -1,15 +1,21 @@
 """The load benchmark's generated site: every article reachable once, pages the parsers read.
 
-Pure functions only (no server, no crawl): the benchmark itself is a command,
-``python -m benchmarks.load``, not a test.
+Pure functions, and the site served once over HTTP (no crawl): the benchmark itself is a
+command, ``python -m benchmarks.load``, not a test.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from datetime import datetime
+from pathlib import Path
 
+import pytest
 from scrapy.http import HtmlResponse
 
 from benchmarks.generated_site import FIRST_ID, LONG_THREAD, GeneratedSite, article_spec
@@ -20,6 +26,7 @@ from crawler.parsing.urls import is_article_url
 from sample_site.model import CommentSpec
 
 BASE = "http://127.0.0.1:8999"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _response(site: GeneratedSite, target: str) -> HtmlResponse:
@@ -90,3 +97,30 @@ def test_checkpoints_and_memory_sampling() -> None:
     rss, hwm = process_memory_kb(os.getpid()) or (0, 0)
     assert 0 < rss <= hwm
     assert process_memory_kb(2**22 + 1) is None
+
+
+def test_the_site_command_serves_pages_and_answers_conditional_requests() -> None:
+    # As the benchmark runs it: a child process that prints its base URL.
+    site = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.generated_site", "--articles", "3"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert site.stdout is not None
+        base = site.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
+        target = article_spec(0).path
+        with urllib.request.urlopen(base + target, timeout=10) as answer:
+            etag = answer.headers["ETag"]
+            assert (answer.status, answer.headers["Server"].split()[0]) == (200, "GeneratedRTL/1.0")
+            assert parse_article(HtmlResponse(url=base + target, body=answer.read())).title
+        again = urllib.request.Request(base + target, headers={"If-None-Match": etag})
+        with pytest.raises(urllib.error.HTTPError) as not_modified:
+            urllib.request.urlopen(again, timeout=10)
+        assert not_modified.value.code == 304
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "/nulle-part", timeout=10)
+        assert missing.value.code == 404
+    finally:
+        site.terminate()
+        assert site.wait(timeout=10) == 0
