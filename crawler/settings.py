@@ -95,10 +95,11 @@ COOKIES_ENABLED = False
 # --- Housekeeping --------------------------------------------------------------------
 # An unattended crawler has no use for interactive ports; they are also attack surface.
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+# Scrapy's CoreStats, minus its traceback when a run stops before opening (crawler/corestats.py).
 EXTENSIONS = {
     "scrapy.extensions.corestats.CoreStats": None,
     "crawler.corestats.CoreStats": 0,
 }
-REMOTE_CONTROL_ENABLED = False
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
