@@ -243,9 +243,8 @@ class Storage:
         wanted = list(dict.fromkeys(urls))
         if not wanted:
             return set()
-        u = t.article_urls
         with self.engine.connect() as conn:
-            return set(conn.scalars(sa.select(u.c.url).where(u.c.url.in_(wanted))))
+            return _stored_urls(conn, wanted)
 
     def rejected_pages(self, urls: Iterable[str]) -> dict[str, RejectedPage]:
         """When each of these URLs was last refused, for those that were."""
@@ -545,7 +544,7 @@ class Storage:
 
     def _add_urls(self, conn: sa.Connection, article_pk: int, urls: list[str]) -> int:
         urls_table = t.article_urls
-        known = set(conn.scalars(sa.select(urls_table.c.url).where(urls_table.c.url.in_(urls))))
+        known = _stored_urls(conn, urls)
         # A URL already stored under another article stays there: the first owner wins.
         new = [url for url in urls if url not in known]
         if new:
@@ -715,3 +714,9 @@ class Storage:
             self._raise_if_unavailable(exc)
             raise
         return len(items)
+
+
+def _stored_urls(conn: sa.Connection, urls: list[str]) -> set[str]:
+    """Those of ``urls`` that ``article_urls`` holds (under any article)."""
+    u = t.article_urls
+    return set(conn.scalars(sa.select(u.c.url).where(u.c.url.in_(urls))))
