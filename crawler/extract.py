@@ -25,6 +25,7 @@ from scrapy.http import HtmlResponse
 
 from crawler import settings
 from crawler.items import ArticleItem, RejectedPageItem
+from crawler.parsing.article import Mode
 from crawler.parsing.comments import merge_comments, parse_comments
 from crawler.parsing.page import parse_page
 from crawler.parsing.urls import comments_url
@@ -67,14 +68,16 @@ def extract_article(
     base_url: str | None = settings.RTL_BASE_URL,
     *,
     headers: Mapping[str, str] | None = None,
+    mode: Mode = "full",
 ) -> ArticleItem | RejectedPageItem:
     """Parse, attach comments, clean and validate one page, as a crawl would.
 
     ``headers`` are the HTTP response headers of the page and of its comment pages (the
-    ``Content-Type`` charset decides the decoding, as in a crawl).
+    ``Content-Type`` charset decides the decoding, as in a crawl). ``mode`` chooses the
+    parser layers (``crawler.parsing.article.parse_article``).
     """
     response = HtmlResponse(url=url, body=body, headers=headers)
-    item = parse_page(response, base_url=base_url)
+    item = parse_page(response, base_url=base_url, mode=mode)
     if isinstance(item, RejectedPageItem):
         return item
     first_page = comments_url(item.canonical_url or url, base_url)

@@ -62,8 +62,10 @@ class ArticleItem:
     #: "posted_at": str | datetime | None, "text": str}``; after deduplication a comment
     #: may also carry ``"duplicate_of": comment_id`` (an exact repeat by the same author).
     comments: list[dict[str, Any]] = field(default_factory=list)
-    #: For each filled field, the method that produced it: ``rtl_template``,
-    #: ``json_ld``, ``open_graph`` or ``meta``.
+    #: For each filled field, the method that produced it: a site layout version
+    #: (``site:rtl/v2019``, ``site:rtl/v2021``), the site's URL rules (``site:rtl``),
+    #: ``json_ld``, ``open_graph``, ``meta`` or ``generic`` (main-text and date
+    #: extraction on a page read without its template). Stored with the article.
     extraction: dict[str, str] = field(default_factory=dict)
     #: Every URL this article was reached or announced under (fetched URL, canonical,
     #: AMP twin, the link the crawler followed); stored as aliases.

@@ -7,9 +7,9 @@ What is stored is the text a reader sees:
   decoded or re-parsed here: a comment showing ``<script>alert(1)</script>`` (escaped in
   the page, so displayed as characters) is stored as exactly those characters, and a
   comment showing ``&amp;`` keeps it. Storage and display must treat them as text.
-- short metadata values (title, lead, authors, tags, keywords, image caption and credit)
-  taken from JSON-LD or ``meta`` attributes are often HTML-escaped once more than needed
-  (``L&#039;info``); those, and only those, get their entity references decoded.
+- short metadata values taken from JSON-LD or ``meta`` attributes are often HTML-escaped
+  once more than needed (``L&#039;info``); the parser decodes those where it reads them
+  (``crawler.parsing.jsonld``, ``crawler.parsing.document``), so nothing is decoded here.
 
 Everything is NFC, without control characters, whitespace-collapsed (body and comments
 keep ``"\\n"`` line breaks and ``"\\n\\n"`` between paragraphs); interface strings are
@@ -32,7 +32,6 @@ from scrapy.statscollectors import StatsCollector
 from crawler.items import ArticleItem
 from crawler.parsing.dates import is_plausible, parse_date
 from crawler.parsing.text import (
-    decode_entities,
     dedupe,
     is_ui_string,
     normalize_multiline,
@@ -41,7 +40,6 @@ from crawler.parsing.text import (
     strip_credit_prefix,
 )
 
-METADATA_METHODS = frozenset({"json_ld", "open_graph", "meta"})
 BLOCK_TYPES = ("paragraph", "heading")
 
 
@@ -50,10 +48,7 @@ class _Cleaner:
         self.extraction = dict(item.extraction or {})
 
     def line(self, value: Any, field: str) -> str | None:
-        text = normalize_text(str(value)) if value is not None else ""
-        if text and self.extraction.get(field) in METADATA_METHODS:
-            text = normalize_text(decode_entities(text))
-        return text or None
+        return (normalize_text(str(value)) if value is not None else "") or None
 
     def lines(self, values: list[Any] | None, field: str) -> list[str]:
         cleaned = (self.line(value, field) for value in values or [])

@@ -23,19 +23,18 @@ def test_text_fields_are_collapsed_and_nfc() -> None:
     assert item.lead == "a b"
 
 
-def test_entities_decoded_only_in_metadata_fields() -> None:
+def test_cleaning_never_decodes_entities() -> None:
+    # What the parser hands over is text already (it decodes JSON-LD and head values
+    # where it reads them); decoding again would turn a displayed "&#039;" into "'".
     item = clean_article(
         article(
             title="L&#039;info &amp; le reste",
-            lead="L&#039;info",
             keywords=["Corée&nbsp;du Nord"],
-            extraction={"title": "json_ld", "lead": "rtl_template", "keywords": "meta"},
+            extraction={"title": "json_ld", "keywords": "meta"},
         )
     )
-    assert item.title == "L'info & le reste"
-    # Template text is what the reader saw: it is not decoded a second time.
-    assert item.lead == "L&#039;info"
-    assert item.keywords == ["Corée du Nord"]
+    assert item.title == "L&#039;info &amp; le reste"
+    assert item.keywords == ["Corée&nbsp;du Nord"]
 
 
 def test_body_rebuilt_from_blocks_without_ui_strings() -> None:
@@ -50,7 +49,7 @@ def test_body_rebuilt_from_blocks_without_ui_strings() -> None:
                 {"type": "paragraph", "text": "   "},
                 {"type": "quote", "text": "Citation"},
             ],
-            extraction={"body": "rtl_template", "body_blocks": "rtl_template"},
+            extraction={"body": "site:rtl/v2019", "body_blocks": "site:rtl/v2019"},
         )
     )
     assert item.body_blocks == [
@@ -152,7 +151,7 @@ def test_clean_is_idempotent() -> None:
         body_blocks=[{"type": "paragraph", "text": "a\nb"}],
         comments=[{"comment_id": "1", "parent_id": None, "author": None,
                    "posted_at": "2019-04-24T11:02:00+02:00", "text": "c\n\nd"}],
-        extraction={"title": "rtl_template"},
+        extraction={"title": "site:rtl/v2019"},
     )
     once = clean_article(item)
     assert clean_article(once) == once

@@ -31,7 +31,7 @@ def test_seed_raw_values_before_cleaning() -> None:
     # The Flash Actu sidebar has its own publish/update times (25 April): never used.
     assert item.modified_at is None
     assert item.title == "Kim Jong-Un en Russie pour son premier sommet avec Poutine"
-    assert item.extraction["title"] == "rtl_template"
+    assert item.extraction["title"] == "site:rtl/v2019"
     body = item.body or ""
     for noise in ("À lire aussi", "Nice : une appli", "Publicité", "Lire la suite",
                   "La rédaction vous recommande", "Partager l'article", "vient du script",
@@ -64,7 +64,7 @@ def test_update_time_in_byline() -> None:
     item = parse_article(response(html))
     assert item.published_at == "2019-04-24T10:47:00+02:00"
     assert item.modified_at == "2019-04-24T11:02:00+02:00"
-    assert item.extraction["modified_at"] == "rtl_template"
+    assert item.extraction["modified_at"] == "site:rtl/v2019"
 
 
 def test_publish_time_text_when_no_attribute() -> None:
@@ -119,7 +119,7 @@ def test_empty_and_bare_pages() -> None:
     assert item.title is None and item.body_blocks == [] and item.comments == []
     assert item.canonical_url == URL
     assert item.extraction == {
-        "canonical_url": "rtl_template", "article_id": "rtl_template", "section": "rtl_template"}
+        "canonical_url": "site:rtl", "article_id": "site:rtl", "section": "site:rtl"}
 
 
 def test_non_text_response_is_refused() -> None:
@@ -137,3 +137,17 @@ def test_never_raises_on_odd_markup(junk: str) -> None:
     )
     item = parse_article(TextResponse(url=URL, body=html.encode(), encoding="utf-8"))
     assert item.url == URL
+
+
+def test_head_values_escaped_twice_are_decoded_once_but_page_text_is_not() -> None:
+    page = (
+        '<html><head><meta name="keywords" content="Cor&amp;eacute;e, L&amp;#039;info">'
+        '<script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "L&#039;info &amp;amp; le reste"}</script></head>'
+        "<body><article><h2 class='chapo'>Le chapô affiche L&amp;#039;info tel quel.</h2>"
+        "</article></body></html>"
+    )
+    item = parse_article(response(page))
+    assert item.title == "L'info &amp; le reste"
+    assert item.keywords == ["Corée", "L'info"]
+    assert item.lead == "Le chapô affiche L&#039;info tel quel."

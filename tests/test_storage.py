@@ -87,7 +87,7 @@ def article_one() -> ArticleItem:
                 "duplicate_of": "c1",
             },
         ],
-        extraction={"title": "rtl_template", "published_at": "rtl_template"},
+        extraction={"title": "site:rtl/v2019", "published_at": "site:rtl/v2019"},
         aliases=[URL1 + "?utm_source=rss", URL1, URL1 + "/amp"],
     )
 
@@ -204,7 +204,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         "image_credit": "KCNA VIA KNS / AFP",
         "related_urls": ["https://www.rtl.fr/actu/international/autre-7797500000"],
         "language": "fr",
-        "extraction": {"title": "rtl_template", "published_at": "rtl_template"},
+        "extraction": {"title": "site:rtl/v2019", "published_at": "site:rtl/v2019"},
         "content_hash": content_hash(
             "Kim Jong-un en Russie",
             "Le dirigeant nord-coréen est arrivé à Vladivostok.",

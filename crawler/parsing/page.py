@@ -18,7 +18,7 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from crawler.items import ArticleItem, RejectedPageItem
-from crawler.parsing.article import parse_article
+from crawler.parsing.article import Mode, parse_article
 from crawler.parsing.encoding import page_text
 from crawler.parsing.page_kind import NOT_AN_ARTICLE, not_an_article
 from crawler.parsing.soft_errors import detect_soft_error
@@ -36,11 +36,13 @@ def _rejected(response: Response, reason: str, detail: str) -> RejectedPageItem:
     )
 
 
-def parse_page(response: Response, base_url: str | None = None) -> ArticleItem | RejectedPageItem:
+def parse_page(
+    response: Response, base_url: str | None = None, *, mode: Mode = "full"
+) -> ArticleItem | RejectedPageItem:
     """The article of a page, or a ``RejectedPageItem`` saying why the page is not one.
 
-    ``base_url`` is as for ``crawler.parsing.article.parse_article``. Never raises for any
-    response body.
+    ``base_url`` and ``mode`` are as for ``crawler.parsing.article.parse_article``. Never
+    raises for any response body.
     """
     if not isinstance(response, TextResponse):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
@@ -56,4 +58,4 @@ def parse_page(response: Response, base_url: str | None = None) -> ArticleItem |
         if "</html>" not in text[-4096:].lower():
             detail += " (the page looks cut short: no closing </html>)"
         return _rejected(response, NOT_AN_ARTICLE, detail)
-    return parse_article(response, base_url=base_url, selector=selector)
+    return parse_article(response, base_url=base_url, selector=selector, mode=mode)

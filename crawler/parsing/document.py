@@ -1,0 +1,98 @@
+"""One parsed page and the lookups every parser layer shares (meta tags, scoped text,
+absolute links, the JSON-LD article)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from lxml import etree
+from parsel import Selector, SelectorList
+from scrapy.http import TextResponse
+
+from crawler.parsing import jsonld
+from crawler.parsing.encoding import page_text
+from crawler.parsing.text import decode_entities, element_text, normalize_text
+from crawler.parsing.vocabulary import inside, is_noise
+
+
+class Page:
+    """A response with its parsed tree; cheap lookups, expensive ones cached."""
+
+    def __init__(self, response: TextResponse, selector: Selector | None = None) -> None:
+        self.response = response
+        if selector is None:
+            selector = Selector(text=page_text(response) or "<html></html>")
+        self.sel = selector
+
+    @cached_property
+    def ld(self) -> dict[str, Any]:
+        """The schema.org article object of the page's JSON-LD, or ``{}``."""
+        return jsonld.find_article(self.sel)
+
+    def scope(self, css: str | None) -> Selector:
+        """The first element matching ``css`` (a layout's article root), else the page."""
+        if css:
+            roots = self.sel.css(css)
+            if roots:
+                return roots[0]
+        return self.sel
+
+    def meta(self, *names: str) -> str | None:
+        """First non-empty ``content`` of ``meta[property=...]``, ``[name=...]`` or
+        ``[itemprop=...]`` for the names in order.
+
+        Entity references left in the value after HTML parsing ("L&#039;info": escaped
+        twice by the CMS) are decoded once more: a head value is never shown as markup.
+        """
+        for name in names:
+            for attr in ("property", "name", "itemprop"):
+                for value in self.sel.xpath(f"//meta[@{attr}=$name]/@content", name=name):
+                    text = normalize_text(decode_entities(value.get()))
+                    if text:
+                        return text
+        return None
+
+    def text(self, css: str, root: Selector | None = None, *, test=is_noise) -> str | None:
+        """Text of the first non-empty match in ``root``, then anywhere (a template may
+        move the header out of the article element), never inside noise."""
+        root = root if root is not None else self.sel
+        scopes = [root] if root is self.sel else [root, self.sel]
+        for scope in scopes:
+            for node in scope.css(css):
+                if inside(node.root, scope.root, test):
+                    continue
+                text = normalize_text(element_text(node.root, skip=test))
+                if text:
+                    return text
+        return None
+
+    def absolute(self, url: str | None) -> str | None:
+        """The absolute http(s) URL of a link, or ``None`` (``javascript:``, ``data:``,
+        ``mailto:``, fragments and other schemes are never stored as URLs)."""
+        url = (url or "").strip()
+        # "<" and ">" never appear in a real link; they mean markup leaked into it.
+        if not url or url.startswith("#") or "<" in url or ">" in url:
+            return None
+        try:
+            absolute = self.response.urljoin(url)
+        except ValueError:
+            # urljoin refuses some hostile values (an unbalanced "[" in the host).
+            return None
+        return absolute if absolute.lower().startswith(("http://", "https://")) else None
+
+    @property
+    def title_tag(self) -> str | None:
+        title = self.sel.xpath("string(//head/title)").get()
+        return normalize_text(decode_entities(title)) or None
+
+
+def node_text(node: Selector | SelectorList | etree._Element | None, skip=None) -> str:
+    """Whitespace-normalised text of a node, or of the first of a list (``""`` for
+    none)."""
+    if isinstance(node, SelectorList):
+        node = node[0] if node else None
+    if node is None:
+        return ""
+    element = node.root if isinstance(node, Selector) else node
+    return normalize_text(element_text(element, skip=skip))
