@@ -137,3 +137,19 @@ def test_site_mode_reads_only_the_layout_and_generic_mode_only_the_generic_layer
 def test_an_unknown_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="mode"):
         parse("unknown_layout", UNKNOWN, mode="fast")
+
+
+def test_unknown_layout_with_many_links_is_still_an_article_not_a_listing() -> None:
+    from crawler.parsing.page import parse_page
+
+    links = "".join(
+        f'<li><a href="https://www.rtl.fr/actu/societe/sujet-{n}-79000000{n:02d}">'
+        f"Sujet {n}</a></li>"
+        for n in range(8)
+    )
+    body = (PAGES / "unknown_layout.html").read_text(encoding="utf-8").replace(
+        "</body>", f'<ul class="more-news">{links}</ul></body>'
+    )
+    item = parse_page(HtmlResponse(url=UNKNOWN, body=body.encode()), base_url="https://www.rtl.fr")
+    assert isinstance(item, ArticleItem)
+    assert item.title == "Tempête Ciaran : 1,2 million de foyers privés d'électricité"

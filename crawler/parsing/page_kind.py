@@ -6,7 +6,8 @@ name) and no body or date, which validation would report as missing fields; it i
 said as ``not_an_article``.
 
 A page counts as an article when it has any article markup (the RTL template, a JSON-LD
-article, ``og:type=article``); only pages without any, and with the signs of a listing,
+article, ``og:type=article``) or, in a template never seen, one container of long
+paragraphs; only pages without any, and with the signs of a listing,
 are called ``not_an_article``. Pages with neither are left to validation, which names
 what is missing.
 """
@@ -17,6 +18,8 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
+from crawler.parsing.blocks import paragraph_container
+from crawler.parsing.text import element_text
 from crawler.parsing.urls import is_article_url
 
 NOT_AN_ARTICLE = "not_an_article"
@@ -30,10 +33,22 @@ _JSON_LD_ARTICLE = (
     "//script[@type='application/ld+json']"
     "[contains(., 'Article') or contains(., 'BlogPosting') or contains(., 'Report')]"
 )
+#: Characters of paragraph text in one container from which a page reads as an article.
+MIN_ARTICLE_TEXT = 500
 #: Listing cards (``div.post-preview``) from this many on make a listing.
 MIN_CARDS = 2
 #: Links to this many distinct article URLs, without article markup, make a listing.
 MIN_ARTICLE_LINKS = 5
+
+
+def _has_article_text(sel: Selector) -> bool:
+    # A template never seen before still shows itself as an article by its text: one
+    # container of long paragraphs, where a listing has short teasers in separate cards.
+    container = paragraph_container(sel.root)
+    if container is None:
+        return False
+    text = sum(len(element_text(p)) for p in container.iter("p"))
+    return text >= MIN_ARTICLE_TEXT
 
 
 def has_article_markup(sel: Selector) -> bool:
@@ -41,7 +56,7 @@ def has_article_markup(sel: Selector) -> bool:
     if sel.css(_ARTICLE_MARKUP) or sel.xpath(_JSON_LD_ARTICLE):
         return True
     og_type = sel.xpath("//meta[@property='og:type']/@content").get() or ""
-    return og_type.strip().lower() == "article"
+    return og_type.strip().lower() == "article" or _has_article_text(sel)
 
 
 def visible_text(sel: Selector) -> str:
