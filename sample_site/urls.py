@@ -48,9 +48,15 @@ def image_url(spec: ArticleSpec, base_url: str, layout: str = DEFAULT_LAYOUT) ->
 
 def image_2021_url(spec: ArticleSpec, width: int, height: int) -> str:
     """``https://images.rtl.fr/~c/<W>v<H>/rtl/www/<n>-<slug>.jpg``; ``<n>`` is the
-    article id's last seven digits (the real numbers are of that size)."""
+    article id's last seven digits (the real numbers are of that size), ``<slug>`` names
+    the picture (its caption's first words), so a wire story shows the same image URL
+    under each of its addresses."""
+    from sample_site.articles import slugify
+
+    assert spec.image is not None
+    words = slugify(spec.image.caption).split("-")[:8]
     return (f"https://images.rtl.fr/~c/{width}v{height}/rtl/www/"
-            f"{spec.article_id[-7:]}-{spec.slug}.jpg")
+            f"{spec.article_id[-7:]}-{'-'.join(words)}.jpg")
 
 
 def resized_image_url(spec: ArticleSpec, base_url: str) -> str | None:
