@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sample_site.articles import ARTICLES, BROKEN_PAGES
+from sample_site.layouts import DEFAULT_LAYOUT, check_layout
 from sample_site.model import HEADING, PARAGRAPH, ArticleSpec, CommentSpec
 from sample_site.urls import article_url, image_url
 
@@ -66,14 +67,18 @@ def _related(spec: ArticleSpec, base_url: str) -> list[str]:
     return [article_url(by_id[i], base_url) for i in ids if i in by_id]
 
 
-def expected_article(spec: ArticleSpec, base_url: str) -> dict[str, Any]:
-    """The cleaned article a crawl of ``base_url`` should store for ``spec``."""
+def expected_article(spec: ArticleSpec, base_url: str,
+                     layout: str = DEFAULT_LAYOUT) -> dict[str, Any]:
+    """The cleaned article a crawl of ``base_url`` serving ``layout`` should store for
+    ``spec``. The layouts carry the same values; only the image URL differs in ``2021``
+    (RTL's image host)."""
+    check_layout(layout)
     base_url = base_url.rstrip("/")
     url = article_url(spec, base_url)
     blocks = _blocks(spec)
     image = None
     if spec.image:
-        image = {"url": image_url(spec, base_url), "caption": spec.image.caption,
+        image = {"url": image_url(spec, base_url, layout), "caption": spec.image.caption,
                  "credit": spec.image.credit}
     return {
         "url": url,

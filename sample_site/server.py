@@ -8,6 +8,7 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from sample_site.layouts import DEFAULT_LAYOUT, check_layout
 from sample_site.model import ArticleSpec
 from sample_site.page_handler import PageHandler
 from sample_site.site import Site, build_site
@@ -51,11 +52,14 @@ class _SiteServer(ThreadingHTTPServer):
 class SampleServer:
     """The running site. ``base_url`` is ``http://127.0.0.1:<port>``."""
 
-    def __init__(self, server: _SiteServer, articles: list[ArticleSpec] | None) -> None:
+    def __init__(self, server: _SiteServer, articles: list[ArticleSpec] | None,
+                 layout: str = DEFAULT_LAYOUT) -> None:
         self._server = server
         host, port = server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
-        self.set_articles(articles)
+        self._articles = articles
+        self._layout = check_layout(layout)
+        self._rebuild()
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05},
             name=f"sample-site-{port}", daemon=True,
@@ -80,10 +84,26 @@ class SampleServer:
         """How many times ``path`` (path + query) was requested."""
         return sum(1 for r in self.requests if r.path == path and r.method == method)
 
+    @property
+    def layout(self) -> str:
+        """The article page layout being served (``sample_site.layouts``)."""
+        return self._layout
+
     def set_articles(self, articles: list[ArticleSpec] | None) -> None:
-        """Rebuild the site with other content; later requests see the new pages."""
+        """Rebuild the site with other content (``None``: the bundled articles) in the
+        current layout; later requests see the new pages."""
+        self._articles = articles
+        self._rebuild()
+
+    def set_layout(self, layout: str) -> None:
+        """Serve the same articles in another layout from the next request on; every page
+        gets a new ``ETag``. An unknown name raises ``ValueError`` and changes nothing."""
+        self._layout = check_layout(layout)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
         # Rendering happens before the swap, so no request sees a half-built site.
-        self._server.site = build_site(self.base_url, articles)
+        self._server.site = build_site(self.base_url, self._articles, self._layout)
 
     def close(self) -> None:
         self._server.shutdown()
@@ -103,7 +123,12 @@ class SampleServer:
 
 
 def serve(
-    articles: list[ArticleSpec] | None = None, host: str = "127.0.0.1", port: int = 0
+    articles: list[ArticleSpec] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    layout: str = DEFAULT_LAYOUT,
 ) -> SampleServer:
-    """Start the site on ``host:port`` (``port=0`` picks a free port) and return it."""
-    return SampleServer(_SiteServer((host, port)), articles)
+    """Start the site on ``host:port`` (``port=0`` picks a free port) in ``layout`` and
+    return it. An unknown layout raises ``ValueError`` before any port is opened."""
+    check_layout(layout)
+    return SampleServer(_SiteServer((host, port)), articles, layout)

@@ -15,13 +15,14 @@ from sample_site.articles import (
     PRIVATE_PATH,
     paris,
 )
+from sample_site.layouts import DEFAULT_LAYOUT, check_layout
 from sample_site.model import PARAGRAPH, ArticleSpec, BrokenPage, CommentSpec
 from sample_site.render import discovery
 from sample_site.render.amp import amp_page
-from sample_site.render.article import Defects, article_page
+from sample_site.render.article import Defects
+from sample_site.render.by_layout import article_html
 from sample_site.render.chrome import SECTIONS
 from sample_site.render.comments import comment_pages
-from sample_site.render.jsonld import jsonld_page
 from sample_site.urls import comments_url, listing_path
 
 HTML = "text/html; charset=utf-8"
@@ -56,6 +57,8 @@ class Page:
 class Site:
     base_url: str
     pages: dict[str, Page]
+    #: The article page layout the pages were rendered in (``sample_site.layouts``).
+    layout: str = DEFAULT_LAYOUT
 
     def get(self, target: str) -> Page:
         """The page for a request target; tracking query strings on article pages are
@@ -69,9 +72,13 @@ class Site:
         return NOT_FOUND
 
 
-def _page(status: int, text: str, content_type: str, modified: datetime | None) -> Page:
+def _page(status: int, text: str, content_type: str, modified: datetime | None,
+          layout: str = DEFAULT_LAYOUT) -> Page:
     body = text.encode("utf-8")
-    headers = {"ETag": '"' + hashlib.sha256(body).hexdigest()[:32] + '"'}
+    # The layout is part of the tag: after a switch even an unchanged page (a comment
+    # fragment, a sitemap) is a new representation, so a cached copy never gets a 304.
+    digest = hashlib.sha256(layout.encode("utf-8") + b"\n" + body).hexdigest()
+    headers = {"ETag": f'"{digest[:32]}"'}
     if modified is not None:
         headers["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
     return Page(status=status, body=body, content_type=content_type, headers=headers)
@@ -125,14 +132,16 @@ def _cards_for_listing(section: str, articles: list[ArticleSpec]) -> list[discov
     return [card for _, card in entries]
 
 
-def _discovery_pages(base_url: str, articles: list[ArticleSpec]) -> dict[str, Page]:
+def _discovery_pages(base_url: str, articles: list[ArticleSpec], layout: str
+                     ) -> dict[str, Page]:
     newest = sorted(articles, key=lambda s: s.published_at, reverse=True)
     changed = max((s.last_modified for s in articles), default=FIXED_DATE)
     pages = {
-        "/robots.txt": _page(200, discovery.robots_txt(base_url), TEXT, FIXED_DATE),
-        "/sitemap.xml": _page(200, discovery.sitemap_index(base_url, changed), XML, changed),
+        "/robots.txt": _page(200, discovery.robots_txt(base_url), TEXT, FIXED_DATE, layout),
+        "/sitemap.xml": _page(200, discovery.sitemap_index(base_url, changed), XML, changed,
+                              layout),
         "/sitemaps/sections.xml": _page(200, discovery.sections_sitemap(base_url), XML,
-                                        FIXED_DATE),
+                                        FIXED_DATE, layout),
     }
     mapped = []
     for spec in newest:
@@ -143,7 +152,7 @@ def _discovery_pages(base_url: str, articles: list[ArticleSpec]) -> dict[str, Pa
             mapped.append(discovery.Card(spec.title, spec.lead, spec.twin_path,
                                          spec.published_at, lastmod=spec.modified_at))
     pages["/sitemaps/news.xml"] = _page(200, discovery.news_sitemap(base_url, mapped), XML,
-                                        changed)
+                                        changed, layout)
     feed = [
         discovery.Card(s.title, s.lead, {1: s.path + "?utm_source=rss&utm_medium=feed",
                                          2: s.path + "#xtor=RSS-1"}.get(n % 3, s.path),
@@ -151,17 +160,18 @@ def _discovery_pages(base_url: str, articles: list[ArticleSpec]) -> dict[str, Pa
         for n, s in enumerate(newest[:FEED_SIZE])
     ]
     pages["/flux/une.rss"] = _page(200, discovery.rss_feed(base_url, feed, changed), RSS,
-                                   changed)
+                                   changed, layout)
     home_cards = [discovery.Card(s.title, s.lead, s.path, s.published_at) for s in newest[:6]]
-    pages["/"] = _page(200, discovery.home_page(home_cards), HTML, changed)
+    pages["/"] = _page(200, discovery.home_page(home_cards), HTML, changed, layout)
     for slug, label in SECTIONS:
         cards = _cards_for_listing(slug, articles)
         for number, html in enumerate(discovery.listing_pages(slug, label, cards), start=1):
-            pages[listing_path(slug, number)] = _page(200, html, HTML, changed)
+            pages[listing_path(slug, number)] = _page(200, html, HTML, changed, layout)
     return pages
 
 
-def _article_pages(base_url: str, articles: list[ArticleSpec]) -> dict[str, Page]:
+def _article_pages(base_url: str, articles: list[ArticleSpec], layout: str
+                   ) -> dict[str, Page]:
     by_id = {spec.article_id: spec for spec in articles}
     newest = sorted(articles, key=lambda s: s.published_at, reverse=True)
     pages: dict[str, Page] = {}
@@ -169,29 +179,24 @@ def _article_pages(base_url: str, articles: list[ArticleSpec]) -> dict[str, Page
         une = [(s.title, base_url + s.path + "?xtor=AL-une") for s in newest
                if s.article_id != spec.article_id][:4]
         related = [by_id[i] for i in spec.related if i in by_id]
-        if spec.json_ld_only:
-            html = jsonld_page(spec, base_url, une)
-        else:
-            html = article_page(spec, base_url, related, une,
-                                Defects(truncated=spec.truncated))
         modified = spec.last_modified
         paths = [spec.path] + ([spec.twin_path] if spec.twin_path else [])
         for path in paths:
             # The twin is the same wire copy under another section: its own canonical.
             served = spec if path == spec.path else _twin(spec)
-            text = html if served is spec else (
-                jsonld_page(served, base_url, une) if spec.json_ld_only
-                else article_page(served, base_url, related, une)
-            )
-            pages[path] = _page(200, text, HTML, modified)
-            pages[path + "/amp"] = _page(200, amp_page(served, base_url), HTML, modified)
+            text = article_html(layout, served, base_url, related, une,
+                                Defects(truncated=served.truncated))
+            pages[path] = _page(200, text, HTML, modified, layout)
+            # AMP twins keep the 2019 markup in every layout (crawlers read the article).
+            pages[path + "/amp"] = _page(200, amp_page(served, base_url), HTML, modified,
+                                         layout)
             newest_comment = _newest_comment(spec.comments)
             comments_modified = max(modified, newest_comment) if newest_comment else modified
             article = base_url + path
             for number, fragment in enumerate(comment_pages(served, article), start=1):
                 target = urlsplit(comments_url(article, number))
                 key = target.path + (f"?{target.query}" if target.query else "")
-                pages[key] = _page(200, fragment, HTML, comments_modified)
+                pages[key] = _page(200, fragment, HTML, comments_modified, layout)
     return pages
 
 
@@ -201,39 +206,46 @@ def _twin(spec: ArticleSpec) -> ArticleSpec:
                    twin_path_parts=None, twin_slug=None)
 
 
-def _broken_pages(base_url: str) -> dict[str, Page]:
+def _broken_pages(base_url: str, layout: str) -> dict[str, Page]:
+    """The broken pages in ``layout``: each defect removes the same parts in every layout."""
     pages: dict[str, Page] = {}
     for broken in BROKEN_PAGES:
         if broken.kind in _DEFECTS:
             spec = _as_spec(broken)
-            html = article_page(spec, base_url, [], [], _DEFECTS[broken.kind])
-            pages[broken.path] = _page(200, html, HTML, broken.listed_at)
+            html = article_html(layout, spec, base_url, [], [], _DEFECTS[broken.kind])
+            pages[broken.path] = _page(200, html, HTML, broken.listed_at, layout)
             # The page exists, so its (empty) comment list does too.
             fragment = comment_pages(spec, base_url + broken.path)[0]
-            pages[broken.path + "/commentaires"] = _page(200, fragment, HTML, broken.listed_at)
+            pages[broken.path + "/commentaires"] = _page(200, fragment, HTML,
+                                                         broken.listed_at, layout)
         elif broken.kind == "http_500":
             html = discovery.error_page(500, "Erreur interne du serveur.")
-            pages[broken.path] = _page(500, html, HTML, None)
+            pages[broken.path] = _page(500, html, HTML, None, layout)
         # http_404 pages are simply absent; truncated ones are rendered from ARTICLES.
-    private = article_page(
+    private = article_html(
+        layout,
         replace(_as_spec(BROKEN_PAGES[0]), path_parts=("private", "actu", "international"),
                 slug="brouillon-sommet-europe-chine", article_id="7798440160",
                 title="Sommet Europe-Chine : notre brouillon"),
         base_url, [], [],
     )
-    pages[PRIVATE_PATH] = _page(200, private, HTML, FIXED_DATE)
+    pages[PRIVATE_PATH] = _page(200, private, HTML, FIXED_DATE, layout)
     return pages
 
 
-def build_site(base_url: str, articles: list[ArticleSpec] | None = None) -> Site:
+def build_site(base_url: str, articles: list[ArticleSpec] | None = None,
+               layout: str = DEFAULT_LAYOUT) -> Site:
     """Render every page of the site for ``base_url`` (e.g. ``http://127.0.0.1:8123``).
 
     ``articles`` defaults to the bundled ``ARTICLES``; the broken pages and the robots.txt
-    -protected page are always part of the site.
+    -protected page are always part of the site. ``layout`` (``sample_site.layouts``)
+    chooses the markup of the article pages, broken ones included; a name that is not a
+    layout raises ``ValueError``.
     """
+    check_layout(layout)
     base_url = base_url.rstrip("/")
     articles = list(ARTICLES if articles is None else articles)
-    pages = _discovery_pages(base_url, articles)
-    pages.update(_broken_pages(base_url))
-    pages.update(_article_pages(base_url, articles))
-    return Site(base_url=base_url, pages=pages)
+    pages = _discovery_pages(base_url, articles, layout)
+    pages.update(_broken_pages(base_url, layout))
+    pages.update(_article_pages(base_url, articles, layout))
+    return Site(base_url=base_url, pages=pages, layout=layout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sample_site.layouts import DEFAULT_LAYOUT, LAYOUT_2021
 from sample_site.model import ArticleSpec, BrokenPage
 
 COMMENTS_SUFFIX = "/commentaires"
@@ -27,9 +28,35 @@ def listing_path(section: str, page: int = 1) -> str:
     return path if page == 1 else f"{path}?page={page}"
 
 
-def image_url(spec: ArticleSpec, base_url: str) -> str | None:
-    """Full-size image (``og:image``); the page's ``<img>`` shows a resized cache copy."""
-    return base_url.rstrip("/") + spec.image.path if spec.image else None
+#: Full-size and in-page sizes of the 2021 image service (``/~c/<W>v<H>/``).
+IMAGE_2021_FULL = (2000, 1333)
+IMAGE_2021_PAGE = (770, 513)
+
+
+def image_url(spec: ArticleSpec, base_url: str, layout: str = DEFAULT_LAYOUT) -> str | None:
+    """Full-size image (``og:image``); the page's ``<img>`` shows a resized cache copy.
+
+    The 2021 layout serves images from RTL's image host, as the real site does; those URLs
+    are only written into pages, never fetched.
+    """
+    if spec.image is None:
+        return None
+    if layout == LAYOUT_2021:
+        return image_2021_url(spec, *IMAGE_2021_FULL)
+    return base_url.rstrip("/") + spec.image.path
+
+
+def image_2021_url(spec: ArticleSpec, width: int, height: int) -> str:
+    """``https://images.rtl.fr/~c/<W>v<H>/rtl/www/<n>-<slug>.jpg``; ``<n>`` is the
+    article id's last seven digits (the real numbers are of that size), ``<slug>`` names
+    the picture (its caption's first words), so a wire story shows the same image URL
+    under each of its addresses."""
+    from sample_site.articles import slugify
+
+    assert spec.image is not None
+    words = slugify(spec.image.caption).split("-")[:8]
+    return (f"https://images.rtl.fr/~c/{width}v{height}/rtl/www/"
+            f"{spec.article_id[-7:]}-{'-'.join(words)}.jpg")
 
 
 def resized_image_url(spec: ArticleSpec, base_url: str) -> str | None:

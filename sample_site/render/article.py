@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sample_site.model import HEADING, ArticleSpec
+from sample_site.model import HEADING, PARAGRAPH, ArticleSpec
 from sample_site.render.chrome import (
     SECTION_LABELS,
     breadcrumb,
@@ -127,39 +127,42 @@ def _related_insert(related: ArticleSpec, base_url: str) -> str:
     )
 
 
+def insert_after(blocks: tuple[tuple[str, str], ...]) -> int | None:
+    """Index of the body block the "À lire aussi" insert follows: the first sub-heading,
+    else the second paragraph; ``None`` when there is neither. Every layout places it
+    there, so what a cut after the body keeps (``expected._related``) does not vary."""
+    headings = [n for n, (kind, _) in enumerate(blocks) if kind == HEADING]
+    if headings:
+        return headings[0]
+    paragraphs = [n for n, (kind, _) in enumerate(blocks) if kind == PARAGRAPH]
+    return paragraphs[1] if len(paragraphs) >= 2 else None
+
+
 def body_html(spec: ArticleSpec, base_url: str, related: list[ArticleSpec],
               heading_tag: str) -> str:
     """``div.article-mask``: paragraphs and sub-headings with ads and inserts between."""
     links = {tag: tag_path(tag) for tag in spec.tags}
+    insert_at = insert_after(spec.body_blocks) if related else None
     out = []
     paragraphs = 0
-    insert_done = False
-    for kind, text in spec.body_blocks:
+    for index, (kind, text) in enumerate(spec.body_blocks):
         if kind == HEADING:
             out.append(f'<{heading_tag} class="article-title">{typo(text)}</{heading_tag}>')
-            if related and not insert_done:
-                out.append(_related_insert(related[0], base_url))
-                insert_done = True
-            continue
-        variant = paragraphs + len(spec.slug)
-        # Source line breaks inside a paragraph are plain whitespace to a reader.
-        markup = inline(text, variant, links).replace(". ", ".\n        ", 1)
-        out.append(f'<p class="article-p">{markup}</p>')
-        paragraphs += 1
-        if paragraphs == 1:
-            out.append('<div id="dynInfeed1" class="dyn-infeed"><span class="pub-label">'
-                       "Publicité</span></div>")
-        elif paragraphs == 2 and related and not insert_done and not _has_heading(spec):
+        else:
+            variant = paragraphs + len(spec.slug)
+            # Source line breaks inside a paragraph are plain whitespace to a reader.
+            markup = inline(text, variant, links).replace(". ", ".\n        ", 1)
+            out.append(f'<p class="article-p">{markup}</p>')
+            paragraphs += 1
+            if paragraphs == 1:
+                out.append('<div id="dynInfeed1" class="dyn-infeed"><span class="pub-label">'
+                           "Publicité</span></div>")
+            elif paragraphs == 3:
+                out.append('<div data-role="m6pub" class="m6pub-slot" id="infeed-2"></div>'
+                           "<script>window.m6pub&&m6pub.load('infeed-2');</script>")
+        if index == insert_at:
             out.append(_related_insert(related[0], base_url))
-            insert_done = True
-        elif paragraphs == 3:
-            out.append('<div data-role="m6pub" class="m6pub-slot" id="infeed-2"></div>'
-                       "<script>window.m6pub&&m6pub.load('infeed-2');</script>")
     return '<div class="article-mask">\n' + "\n".join(out) + "\n</div>"
-
-
-def _has_heading(spec: ArticleSpec) -> bool:
-    return any(kind == HEADING for kind, _ in spec.body_blocks)
 
 
 def _recommendation(related: list[ArticleSpec], base_url: str) -> str:

@@ -85,3 +85,10 @@ def date_fr(value: datetime) -> str:
 def time_fr(value: datetime, separator: str = ":") -> str:
     """``10:47`` in bylines, ``11h02`` in comments."""
     return value.strftime(f"%H{separator}%M")
+
+
+def join_fr(items: list[str]) -> str:
+    """``a``, ``a et b``, ``a, b et c`` (an empty list gives "")."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " et " + items[-1]
