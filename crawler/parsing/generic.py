@@ -67,8 +67,6 @@ _MODIFIED_TEXT = re.compile(
     r"(?P<date>[^|\n]{6,45}?)(?=\s*(?:[|,•·]|publi|$))",
     re.IGNORECASE,
 )
-#: Characters of main text below which a page of unknown structure has no body.
-MIN_MAIN_TEXT = 120
 _ISO_MINUTES = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?", re.IGNORECASE)
 _SEPARATORS = re.compile(r"\s+(?:[-|–—:•·])\s+")
 
@@ -335,14 +333,12 @@ def markup_blocks(markup: str) -> list[Block]:
 
 
 def main_text(ctx: Context) -> list[Block]:
-    """The main text trafilatura finds; a text shorter than ``MIN_MAIN_TEXT`` is a notice
-    ("page introuvable", "contenu réservé aux abonnés"), not an article's body."""
-    skip = {normalize_text(v).casefold()
-            for v in (ctx.found.get("title"), ctx.found.get("lead")) if v}
-    blocks = maintext.body_blocks(ctx.page.sel.root, ctx.page.response.url, skip)
-    if sum(len(b["text"]) for b in blocks) < MIN_MAIN_TEXT:
-        return []
-    return blocks
+    """The main text trafilatura finds, without the headline and lead it repeats."""
+    lead = ctx.found.get("lead")
+    skip = {normalize_text(lead).casefold()} if lead else set()
+    return maintext.body_blocks(
+        ctx.page.sel.root, ctx.page.response.url, ctx.found.get("title"), skip
+    )
 
 
 def _split_keywords(values: list[Any]) -> list[str]:

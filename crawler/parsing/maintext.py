@@ -14,18 +14,21 @@ from lxml import etree
 
 from crawler.parsing.blocks import Block, trim_headings
 from crawler.parsing.text import normalize_multiline, normalize_text
-from crawler.parsing.vocabulary import RELATED_HEADING, is_noise
+from crawler.parsing.vocabulary import RELATED_HEADING, is_body_noise
 
 # Elements trafilatura's XML output uses for text blocks.
 _HEADING_TAGS = frozenset({"head"})
-_PARAGRAPH_TAGS = frozenset({"p", "quote", "list", "item"})
+_PARAGRAPH_TAGS = frozenset({"p", "quote", "list"})
 
 
 def _without_noise(root: etree._Element) -> etree._Element:
     """A copy of the page without the containers our vocabulary calls noise (comment
-    threads, share bars, related lists): trafilatura then never sees them."""
+    threads, share bars, related lists) nor media and their captions: trafilatura then
+    never sees them."""
     tree = copy.deepcopy(root)
-    doomed = [element for element in tree.iter() if element is not tree and is_noise(element)]
+    doomed = [
+        element for element in tree.iter() if element is not tree and is_body_noise(element)
+    ]
     for element in doomed:
         parent = element.getparent()
         if parent is not None:
@@ -46,10 +49,15 @@ def _text(element: etree._Element) -> str:
     return normalize_multiline("".join(element.itertext()))
 
 
-def body_blocks(root: etree._Element, url: str | None, skip_texts: set[str]) -> list[Block]:
-    """Paragraphs and sub-headings of the page's main text, as trafilatura finds them,
-    without the blocks whose casefolded text is in ``skip_texts`` (the headline and the
-    lead, which trafilatura keeps at the top) nor "À lire aussi" lines."""
+def body_blocks(
+    root: etree._Element, url: str | None, title: str | None, skip_texts: set[str]
+) -> list[Block]:
+    """Paragraphs and sub-headings of the page's main text, as trafilatura finds them.
+
+    Left out: what trafilatura keeps above the headline (a kicker, a breadcrumb), the
+    headline itself, blocks whose casefolded text is in ``skip_texts`` (the lead), and
+    "À lire aussi" lines.
+    """
     from trafilatura import bare_extraction  # slow import, see the module docstring
 
     document = bare_extraction(
@@ -67,20 +75,20 @@ def body_blocks(root: etree._Element, url: str | None, skip_texts: set[str]) -> 
     body = getattr(document, "body", None)
     if body is None:
         return []
+    headline = normalize_text(title).casefold() if title else None
     blocks: list[Block] = []
-    for element in body:
-        if element.tag in _HEADING_TAGS:
-            kind = "heading"
-        elif element.tag in _PARAGRAPH_TAGS:
-            kind = "paragraph"
-        else:
+    # Its fallback extractors return nested markup rather than a flat list of blocks.
+    for element in body.iter(*_HEADING_TAGS, *_PARAGRAPH_TAGS):
+        if any(a.tag in _HEADING_TAGS | _PARAGRAPH_TAGS for a in element.iterancestors()):
             continue
-        if element.tag == "list":
-            texts = [_text(item) for item in element.iter("item")]
-        else:
-            texts = [_text(element)]
-        for value in texts:
+        kind = "heading" if element.tag in _HEADING_TAGS else "paragraph"
+        items = element.iter("item") if element.tag == "list" else [element]
+        for item in items:
+            value = _text(item)
             flat = normalize_text(value)
+            if headline and flat.casefold() == headline:
+                blocks = []  # everything above the headline is header material
+                continue
             if not flat or flat.casefold() in skip_texts or RELATED_HEADING.match(flat):
                 continue
             blocks.append({"type": kind, "text": flat if kind == "heading" else value})
@@ -88,13 +96,14 @@ def body_blocks(root: etree._Element, url: str | None, skip_texts: set[str]) -> 
 
 
 def publication_date(root: etree._Element, url: str | None) -> str | None:
-    """The original publication date htmldate reads from the page (ISO 8601; a day
-    without a time when the page gives none), or ``None``."""
+    """The original publication date htmldate reads from the page without its noise
+    containers (a sidebar of dated headlines is not the article's date), as ISO 8601 (a
+    day without a time when the page gives none), or ``None``."""
     from htmldate import find_date  # slow import, see the module docstring
 
     try:
         found = find_date(
-            copy.deepcopy(root), original_date=True, extensive_search=False, url=url,
+            _without_noise(root), original_date=True, extensive_search=False, url=url,
             outputformat="%Y-%m-%dT%H:%M:%S", max_date=datetime.now().strftime("%Y-%m-%d"),
         )
     except (ValueError, TypeError):

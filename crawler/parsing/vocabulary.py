@@ -26,12 +26,15 @@ NOISE_FRAGMENTS = (
     "outbrain", "taboola", "share", "partage", "related", "lire-aussi",
     "lireaussi", "read-also", "newsletter", "comment", "sidebar", "cookie", "consent",
     "breadcrumb", "ariane", "advert", "dfp", "paywall", "recommend", "most-read",
-    "plus-lus", "trending", "teaser-list", "footer", "subscribe", "abonne",
+    "plus-lus", "trending", "teaser-list", "footer", "subscribe", "abonne", "tags",
+    "topics", "kicker", "surtitre",
 )
 #: Elements that never hold article text.
 NOISE_TAGS = frozenset({"aside", "nav", "form", "footer", "dialog"})
 #: Media elements: not body text, though a byline or the lead image may sit in one.
 MEDIA_TAGS = frozenset({"figure", "figcaption", "picture", "video", "audio", "iframe"})
+#: Fragments of class names that mark a picture, a player or a caption: not body text.
+MEDIA_FRAGMENTS = ("caption", "legend", "credit", "photo", "visual", "player", "gallery")
 #: Headings that introduce a list of links to other articles, not article text.
 RELATED_HEADING = re.compile(
     r"^\s*(?:[àa]\s+lire\s+aussi|lire\s+aussi|lire\s+la\s+suite|voir\s+aussi|"
@@ -67,10 +70,14 @@ def is_noise(element: etree._Element) -> bool:
 
 
 def is_body_noise(element: etree._Element) -> bool:
-    """:func:`is_noise`, plus media (figures and their captions): what body text skips."""
-    if isinstance(element.tag, str) and element.tag.lower() in MEDIA_TAGS:
+    """:func:`is_noise`, plus media (figures, players and their captions): what body
+    text skips."""
+    if not isinstance(element.tag, str):
+        return False
+    if element.tag.lower() in MEDIA_TAGS:
         return True
-    return is_noise(element)
+    names = " ".join(class_tokens(element)).lower()
+    return any(fragment in names for fragment in MEDIA_FRAGMENTS) or is_noise(element)
 
 
 def inside(element: etree._Element, stop: etree._Element, test=is_noise) -> bool:
