@@ -67,15 +67,15 @@ def _percent(share: float) -> str:
 
 
 def _count(share: float, total: int) -> int:
-    # Shares are stored rounded to 4 places: exact back to the count below 5,000 pages.
+    # Shares are stored rounded to 4 places: exact back to the count below 10,000 pages.
     return round(share * total)
 
 
 def _others(shares: Mapping[str, float]) -> str:
     """The categories other than the site layout that filled the field, largest first."""
+    order = {kind: position for position, kind in enumerate(CATEGORIES)}
     filled = [(kind, share) for kind, share in shares.items() if kind != "site" and share > 0]
-    filled.sort(key=lambda pair: (-pair[1], CATEGORIES.index(pair[0])
-                                  if pair[0] in CATEGORIES else len(CATEGORIES)))  # fmt: skip
+    filled.sort(key=lambda pair: (-pair[1], order.get(pair[0], len(order))))
     return ", ".join(f"{kind} {_percent(share)}" for kind, share in filled) or "nothing else"
 
 
