@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pipelines.coverage import ALARM_KEY
 from pipelines.runs import CrawlLockedError, run_status
 from schemas.engine import DatabaseUnavailableError
 
@@ -19,6 +20,9 @@ OK = 0
 CRAWL_FAILED = 1
 #: Scrapy's own code for a command-line usage error.
 USAGE = 2
+#: The crawl finished but its extraction coverage collapsed (EX_DATAERR): a coverage alarm
+#: (pipelines.alarms), logged as ``Extraction alarm: ...`` and stored in crawl_runs.alarm.
+EXTRACTION_ALARM = 65
 #: The database could not be reached or migrated (EX_UNAVAILABLE).
 DATABASE_UNAVAILABLE = 69
 #: Another run of the same job holds the lock; try again later (EX_TEMPFAIL).
@@ -26,11 +30,16 @@ ALREADY_RUNNING = 75
 
 
 def exit_code(stats: Mapping[str, Any], error: BaseException | None) -> int:
-    """The exit status of a crawl from its final stats and its start-up error, if any."""
+    """The exit status of a crawl from its final stats and its start-up error, if any.
+
+    A failed run exits 1 even when its coverage raised an alarm too.
+    """
     if isinstance(error, CrawlLockedError):
         return ALREADY_RUNNING
     if isinstance(error, DatabaseUnavailableError):
         return DATABASE_UNAVAILABLE
     if error is not None:
         return CRAWL_FAILED
-    return OK if run_status(stats) == "finished" else CRAWL_FAILED
+    if run_status(stats) != "finished":
+        return CRAWL_FAILED
+    return EXTRACTION_ALARM if stats.get(ALARM_KEY) else OK

@@ -51,10 +51,30 @@ STORE_SPOOL_DIR = "var/spool"
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
+    # Before validation, which refuses pages whose required fields are empty.
+    "pipelines.coverage.FieldCoveragePipeline": 150,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.store.StorePipeline": 400,
+    # After storage: the run is recorded by then, and every item reaching it was stored.
+    "pipelines.coverage.PageCoveragePipeline": 450,
+    "pipelines.alarms.CoverageAlarmPipeline": 500,
 }
+
+# --- Coverage alarms (pipelines.alarms) ----------------------------------------------
+# A run that breaks one of these limits logs "Extraction alarm: ..." and exits 65.
+#: No check runs on a run that read fewer article pages than this: a few pages are noise.
+COVERAGE_MIN_ARTICLES = 10
+#: How many recent healthy runs of the same job (each with enough pages) the site-layout
+#: share of a required field is compared with (their median).
+COVERAGE_HISTORY_RUNS = 5
+#: Alarm when a required field's site-layout share falls by more than this (0..1,
+#: absolute) below that median: the site changed its layout. 1.0 turns the check off.
+COVERAGE_SITE_DROP = 0.5
+#: Alarm when a required field is empty on more than this share of the pages parsed.
+COVERAGE_EMPTY_MAX = 0.2
+#: Alarm when more than this share of the article pages read were refused (any reason).
+COVERAGE_REJECTED_MAX = 0.5
 
 # --- Politeness ----------------------------------------------------------------------
 USER_AGENT = "rtl-news-crawler/0.1 (news archiving crawler; obeys robots.txt)"

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
+from pipelines.coverage import ALARM_KEY, coverage_summary
 from schemas import tables as t
 
 
@@ -170,7 +171,12 @@ def run_status(stats: Mapping[str, Any]) -> str:
 
 
 def finish_run(engine: sa.Engine, run_id: int, stats: Mapping[str, Any], now: datetime) -> str:
-    """Write the run's end, status and counts; returns the status."""
+    """Write the run's end, status, counts, extraction coverage and coverage alarm (set
+    in the stats by ``pipelines.alarms``); returns the status.
+
+    An alarm does not change the status: a finished run with an alarm stays ``finished``
+    with ``alarm`` set, a failed one stays ``failed``.
+    """
     status = run_status(stats)
     with engine.begin() as conn:
         conn.execute(
@@ -181,7 +187,38 @@ def finish_run(engine: sa.Engine, run_id: int, stats: Mapping[str, Any], now: da
                 status=status,
                 finish_reason=str(stats.get("finish_reason") or "") or None,
                 stats={key: _json_safe(value) for key, value in sorted(stats.items())},
+                coverage=coverage_summary(stats),
+                alarm=stats.get(ALARM_KEY) or None,
                 **run_counts(stats),
             )
         )
     return status
+
+
+def recent_coverage(
+    engine: sa.Engine, run_id: int, runs: int, min_parsed: int
+) -> list[dict[str, Any]]:
+    """The coverage of the last ``runs`` healthy runs of ``run_id``'s job before it,
+    newest first: finished, without an alarm, and with at least ``min_parsed`` article
+    pages parsed.
+
+    Alarmed runs are left out so that a collapse keeps alarming, run after run, until the
+    parser is fixed, instead of becoming the norm the next runs are compared with.
+    """
+    c = t.crawl_runs.c
+    job = sa.select(c.job).where(c.id == run_id).scalar_subquery()
+    query = (
+        sa.select(c.coverage)
+        .where(
+            c.job == job,
+            c.id < run_id,
+            c.status == "finished",
+            c.alarm.is_(None),
+            c.coverage.is_not(None),
+            c.coverage["parsed"].as_integer() >= min_parsed,
+        )
+        .order_by(c.id.desc())
+        .limit(runs)
+    )
+    with engine.connect() as conn:
+        return [dict(coverage) for coverage in conn.scalars(query)]

@@ -252,7 +252,9 @@ crawl_runs = sa.Table(
     sa.Column("pid", sa.Integer),
     sa.Column("started_at", UTCDateTime, nullable=False, index=True),
     sa.Column("finished_at", UTCDateTime),
-    # running, finished, failed; a run whose process died stays "running" with no end.
+    # running, finished, failed; a run whose process died stays "running" with no end
+    # until the next run of the job marks it "interrupted". A finished run whose
+    # extraction coverage collapsed stays "finished" and has ``alarm`` set (exit status 65).
     sa.Column("status", sa.Text, nullable=False),
     sa.Column("finish_reason", sa.Text),
     sa.Column("requests", sa.Integer),
@@ -268,6 +270,14 @@ crawl_runs = sa.Table(
     sa.Column("errors", sa.Integer),
     # Every stat Scrapy collected, for whatever the columns above do not cover.
     sa.Column("stats", JSON),
+    # How the article pages read were extracted (pipelines.coverage.coverage_summary):
+    # {"pages": 40, "parsed": 38, "articles": 35, "not_modified": 0, "rejected": 5,
+    #  "rejected_share": 0.125, "rejected_by_reason": {"http_404": 1, ...},
+    #  "fields": {"title": {"site": 0.9474, "json_ld": 0.0263, ..., "empty": 0.0263}, ...}}
+    # Field shares are of the pages parsed, before validation refused any.
+    sa.Column("coverage", JSON),
+    # Why the coverage checks (pipelines.alarms) raised an alarm; NULL when they did not.
+    sa.Column("alarm", sa.Text),
 )
 
 #: Name of the read-only view created by the migrations (not part of ``metadata``).

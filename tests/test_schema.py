@@ -48,7 +48,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert migrate.current(empty_db_url) is None
 
     migrate.upgrade(empty_db_url)
-    assert migrate.current(empty_db_url) == migrate.head() == "0002_runs_versions"
+    assert migrate.current(empty_db_url) == migrate.head() == "0003_run_coverage"
     assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
 
     migrate.downgrade(empty_db_url, "base")
@@ -123,14 +123,14 @@ def test_cli_upgrade_and_current(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
     assert shown.returncode == 0, shown.stderr
-    assert "0002_runs_versions (latest: 0002_runs_versions)" in shown.stdout
+    assert "0003_run_coverage (latest: 0003_run_coverage)" in shown.stdout
 
 
 def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
     done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
                 "upgrade", "head")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert migrate.current(sqlite_url) == "0002_runs_versions"
+    assert migrate.current(sqlite_url) == "0003_run_coverage"
 
 
 def test_cli_error_hides_password() -> None:
@@ -191,3 +191,47 @@ def test_upgrade_from_0001_keeps_the_data(empty_db_url: str) -> None:
     assert rejected == [("bad", 2)]
     assert version == 1
     assert _drift(empty_db_url) == []
+
+
+def _run_columns(url: str) -> list[str]:
+    engine = sa.create_engine(url)
+    try:
+        return [column["name"] for column in sa.inspect(engine).get_columns("crawl_runs")]
+    finally:
+        engine.dispose()
+
+
+def test_0003_adds_run_coverage_and_alarm_and_reverts_keeping_the_runs(
+    empty_db_url: str,
+) -> None:
+    migrate.upgrade(empty_db_url, "0002_runs_versions")
+    assert {"coverage", "alarm"}.isdisjoint(_run_columns(empty_db_url))
+    engine = sa.create_engine(empty_db_url)
+    at = "'2026-11-30 08:00:00+00:00'"
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO crawl_runs (job, spider, started_at, status)"
+                f" VALUES ('rtl', 'rtl', {at}, 'finished')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO articles (identity, url, title, content_hash, first_seen_at,"
+                f" last_seen_at, first_run_id) VALUES ('rtl:1', 'u1', 'T', 'h', {at}, {at}, 1)"
+            )
+        migrate.upgrade(empty_db_url)
+        assert _run_columns(empty_db_url)[-2:] == ["coverage", "alarm"]
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "UPDATE crawl_runs SET coverage = '{\"pages\": 3}', alarm = 'title ...'"
+            )
+            assert conn.exec_driver_sql("SELECT alarm FROM crawl_runs").scalar() == "title ..."
+
+        migrate.downgrade(empty_db_url, "0002_runs_versions")
+        assert {"coverage", "alarm"}.isdisjoint(_run_columns(empty_db_url))
+        with engine.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT id, job, status FROM crawl_runs").all()
+            first_run = conn.exec_driver_sql("SELECT first_run_id FROM articles").scalar()
+    finally:
+        engine.dispose()
+    assert kept == [(1, "rtl", "finished")]
+    assert first_run == 1

@@ -13,7 +13,8 @@ from typing import Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.exitcodes import ALREADY_RUNNING, exit_code
+from crawler.exitcodes import ALREADY_RUNNING, EXTRACTION_ALARM, exit_code
+from pipelines.coverage import ALARM_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class Command(ScrapyCrawlCommand):
             # Logged as well as printed: with LOG_FILE, the log is where people look.
             logger.error("Crawl failed to start: %s", error)
             print(f"Crawl failed to start: {error}")
+        elif self.exitcode == EXTRACTION_ALARM:
+            # The pipeline has logged the alarm at ERROR level already.
+            alarm = crawler.stats.get_value(ALARM_KEY)
+            print(f"Extraction alarm (exit status {self.exitcode}): {alarm}; see crawl_runs.alarm")
         elif self.exitcode:
             logger.error("Crawl failed (exit status %s); see crawl_runs", self.exitcode)
             print(f"Crawl failed (exit status {self.exitcode}); see crawl_runs for details")
