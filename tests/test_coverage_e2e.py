@@ -44,9 +44,9 @@ def shares(**by_category: int) -> dict[str, float]:
     return {kind: round(count / 38, 4) for kind, count in counts.items()}
 
 
-#: Each required field: from the RTL template on 36 pages, from JSON-LD on the JSON-LD-only
-#: article, and empty on the broken page that lacks it.
-NORMAL_REQUIRED = {name: shares(site=36, json_ld=1, empty=1)
+#: Each required field: from the site layout on 37 pages (the 2019 template on 36, the 2021
+#: JSON-LD layout on the JSON-LD article), and empty on the broken page that lacks it.
+NORMAL_REQUIRED = {name: shares(site=37, empty=1)
                    for name in ("title", "published_at", "body")}  # fmt: skip
 
 
@@ -111,19 +111,12 @@ def test_article_pages_switching_to_an_unknown_layout_raise_the_alarm(
     done = scrapy_crawl(site.base_url, clean_pg_db_url, settings={"RTL_INCREMENTAL": "False"})
 
     assert done.returncode == EXTRACTION_ALARM == 65, done.stderr[-3000:]
-    # Without the RTL classes the title still comes from og:title, but neither the body
-    # nor the date is found: every page but the JSON-LD one is refused.
-    alarm = (
-        "title from the site layout on 0% of 38 article pages "
-        "(recent runs: 95%; this run: open_graph 95%, json_ld 3%, empty 3%); "
-        "published_at from the site layout on 0% of 38 article pages "
-        "(recent runs: 95%; this run: empty 97%, json_ld 3%); "
-        "body from the site layout on 0% of 38 article pages "
-        "(recent runs: 95%; this run: empty 97%, json_ld 3%); "
-        "published_at empty on 37 of 38 article pages (97%; at most 20% allowed); "
-        "body empty on 37 of 38 article pages (97%; at most 20% allowed); "
-        "39 of 40 article pages rejected (missing_body: 36, http_404: 1, http_500: 1, "
-        "missing_title: 1; at most 50% allowed)"
+    # Without the RTL classes the generic layer still reads every article (the JSON-LD
+    # article keeps its 2021 layout), so nothing is lost: only the site-layout share tells.
+    alarm = "; ".join(
+        f"{name} from the site layout on 3% of 38 article pages "
+        f"(recent runs: 97%; this run: generic {generic}%, empty {empty}%)"
+        for name, generic, empty in (("title", 95, 3), ("published_at", 95, 3), ("body", 92, 5))
     )
     errors = [line for line in done.stderr.splitlines() if "Extraction alarm" in line]
     assert len(errors) == 1
@@ -134,26 +127,31 @@ def test_article_pages_switching_to_an_unknown_layout_raise_the_alarm(
     assert (first["status"], first["alarm"]) == ("finished", None)
     assert (second["status"], second["alarm"]) == ("finished", alarm)
     coverage = second["coverage"]
+    # The broken page without a date has a one-sentence body, which trafilatura (precision
+    # first) drops in this markup: it is refused for its missing body instead.
     assert {key: value for key, value in coverage.items() if key != "fields"} == {
         **NORMAL_COUNTS,
-        "articles": 1,
-        "rejected": 39,
-        "rejected_share": 0.975,
-        "rejected_by_reason": {"http_404": 1, "http_500": 1, "missing_body": 36,
+        "rejected_by_reason": {"http_404": 1, "http_500": 1, "missing_body": 2,
                                "missing_title": 1},
     }  # fmt: skip
-    assert coverage["fields"]["title"] == shares(open_graph=36, json_ld=1, empty=1)
-    assert coverage["fields"]["body"] == shares(json_ld=1, empty=37)
-    assert coverage["fields"]["published_at"] == shares(json_ld=1, empty=37)
+    assert coverage["fields"]["title"] == shares(generic=36, site=1, empty=1)
+    assert coverage["fields"]["published_at"] == shares(generic=36, site=1, empty=1)
+    assert coverage["fields"]["body"] == shares(generic=35, site=1, empty=2)
 
 
 def test_a_layout_that_fallbacks_fill_still_raises_the_alarm(
     site: SampleServer, clean_pg_db_url: str
 ) -> None:
     normal_crawl(site, clean_pg_db_url)
-    # The site moves to pages that carry only schema.org JSON-LD: every article is still
-    # stored, from the fallback, so only the site-layout share tells.
+    # The site moves to pages that carry only schema.org JSON-LD, without the marks of
+    # RTL's 2021 layout (site name, title suffix): every article is still stored, from
+    # the fallbacks, so only the site-layout share tells.
     site.set_articles([dataclasses.replace(spec, json_ld_only=True) for spec in ARTICLES])
+    pages = site.site.pages
+    for path, page in list(pages.items()):
+        body = page.body.replace(b'content="RTL.fr"', b'content="Radio Nouvelle"')
+        body = body.replace(b'"name": "RTL"', b'"name": "Radio Nouvelle"')
+        pages[path] = dataclasses.replace(page, body=body.replace(b" | RTL</title>", b"</title>"))
 
     done = scrapy_crawl(site.base_url, clean_pg_db_url, settings={"RTL_INCREMENTAL": "False"})
 
@@ -161,7 +159,7 @@ def test_a_layout_that_fallbacks_fill_still_raises_the_alarm(
     # The 3 broken pages keep the RTL template, each lacking one of the required fields.
     alarm = "; ".join(
         f"{name} from the site layout on 5% of 38 article pages "
-        "(recent runs: 95%; this run: json_ld 92%, empty 3%)"
+        "(recent runs: 97%; this run: json_ld 92%, empty 3%)"
         for name in ("title", "published_at", "body")
     )
     errors = [line.split(" ERROR: ", 1)[1] for line in done.stderr.splitlines()
