@@ -53,9 +53,9 @@ METRICS = (*FIELDS, *BODY_METRICS, "cpu_ms")
 EXPECTED_KEYS = ("url", "group", "title", "lead", "authors", "published", "image", "body")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EvalPage:
-    """One page of the corpus and its hand-written expected values."""
+    """One page of the corpus and its hand-written expected values (hashed by identity)."""
 
     name: str
     group: str
