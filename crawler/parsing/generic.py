@@ -160,8 +160,9 @@ def _ld_people(ctx: Context) -> tuple[list[str], list[str]]:
 def split_byline(value: str) -> tuple[list[str], list[str]]:
     """Names and agencies of a byline ("Par Jean Dupont et Marie Martin avec AFP")."""
     value = _BY.sub("", normalize_text(value))
-    # A date or a role after the names ("Publié le ...", "| Journaliste") is not a name.
-    value = re.split(r"\s[|•·]\s|\bpubli|\bmis\s+[àa]\s+jour|\ble\s+\d", value,
+    # A date or a role after the names ("Publié le ...", "| Journaliste", "01.06.2023")
+    # is not a name.
+    value = re.split(r"\s[|•·–—-]\s|\bpubli|\bmis\s+[àa]\s+jour|\ble\s+\d|\s\d", value,
                      flags=re.IGNORECASE)[0]
     value = re.sub(r"[()]", " ", value)
     parts = re.split(r",|\s+et\s+|\s+and\s+|\s*&\s*|\s+avec\s+|\s*/\s*|\s+pour\s+", value)
@@ -177,6 +178,20 @@ def split_byline(value: str) -> tuple[list[str], list[str]]:
     return dedupe(names), dedupe(agencies)
 
 
+_BYLINE_TEXT = re.compile(r"^\s*(?:par|by)\s+\w", re.IGNORECASE)
+
+
+def _byline_text_nodes(ctx: Context, root: Selector) -> list[Selector]:
+    """Short elements whose text starts "Par ..." (a byline without a telling class)."""
+    scopes = [root] if root is ctx.page.sel else [root, ctx.page.sel]
+    for scope in scopes:
+        for node in _outside_noise(ctx, "p, div, span, em, strong, address", scope):
+            text = node_text(node)
+            if len(text) <= 160 and _BYLINE_TEXT.match(text) and not node.xpath(".//p | .//div"):
+                return [node]
+    return []
+
+
 def _byline_nodes(ctx: Context) -> list[Selector]:
     root = article_root(ctx)
     for css in ("[itemprop=author] [itemprop=name]", "[itemprop=author]", "[rel=author]",
@@ -187,11 +202,13 @@ def _byline_nodes(ctx: Context) -> list[Selector]:
         )
         if nodes:
             return nodes
-    return [
+    by_class = [
         node for node in _outside_noise(ctx, "[class]", root)
         if _BYLINE_CLASS.search(node.root.get("class", "").lower())
         and node.root.tag not in {"img", "meta", "link", "picture", "figure"}
+        and split_byline(node_text(node))[0]
     ][:1]
+    return by_class or _byline_text_nodes(ctx, root)
 
 
 def byline(ctx: Context) -> tuple[list[str], list[str]]:

@@ -75,6 +75,16 @@ class Layout:
         return f"site:{self.site}/{self.version}"
 
 
+def or_absent(source: Source) -> Source:
+    """The source, with "nothing found" meaning the page has none: for optional fields
+    (lead, byline, update time) of a layout that always shows them when they exist."""
+
+    def wrapped(ctx: Context) -> Any:
+        return source(ctx) or ABSENT
+
+    return wrapped
+
+
 def any_of(*css: str) -> Callable[[Page], bool]:
     """A marker test: any of the selectors matches something on the page."""
     joined = ", ".join(css)

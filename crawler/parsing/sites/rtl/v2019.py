@@ -23,6 +23,7 @@ from crawler.parsing.layouts import (
     any_of,
     links,
     minutes,
+    or_absent,
     text,
     texts,
 )
@@ -133,18 +134,21 @@ def _body(ctx: Context) -> list[dict[str, str]]:
 LAYOUT = Layout(
     site="rtl",
     version="v2019",
+    # Classes only this template uses; a bare ``article.article`` is common elsewhere.
     matches=any_of(
-        "article.article", "article.g-article", "h1.article-header", "div.article-mask",
-        "p.article-p",
+        "article.g-article", "h1.article-header", "div.article-mask", "p.article-p",
+        "h2.article-chapo", ".article-social-author-name",
     ),
     root="article.article, article.g-article",
     fields={
         "title": text("h1.article-header"),
-        "lead": text("h2.article-chapo"),
-        "authors": _authors,
-        "co_credit": _co_credit,
+        # Optional fields: when the template does not show them, the article has none
+        # (no fallback then mistakes a social og:description for a lead).
+        "lead": or_absent(text("h2.article-chapo")),
+        "authors": or_absent(_authors),
+        "co_credit": or_absent(_co_credit),
         "published_at": _published,
-        "modified_at": _modified,
+        "modified_at": or_absent(_modified),
         "reading_time_minutes": minutes("span.article-duration"),
         "tags": texts("div.article-follow a.btn-follow"),
         "image": _image,
