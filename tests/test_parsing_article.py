@@ -68,7 +68,7 @@ def test_update_time_in_byline() -> None:
 
 
 def test_publish_time_text_when_no_attribute() -> None:
-    html = """<article class="article"><div class="article-info">
+    html = """<article class="article g-article"><div class="article-info">
       <time class="publish-time">publié le 24/04/2019 à 10:47</time></div></article>"""
     assert parse_article(response(html)).published_at == "publié le 24/04/2019 à 10:47"
 
