@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines.runs import CrawlLockedError, run_status
+from pipelines.runs import LOCK_LOST, CrawlLockedError, run_status
 from schemas.engine import DatabaseUnavailableError
 
 #: The crawl finished and stored what it found.
@@ -21,7 +21,8 @@ CRAWL_FAILED = 1
 USAGE = 2
 #: The database could not be reached or migrated (EX_UNAVAILABLE).
 DATABASE_UNAVAILABLE = 69
-#: Another run of the same job holds the lock; try again later (EX_TEMPFAIL).
+#: Another run of the same job holds the lock; try again later (EX_TEMPFAIL). Also a run
+#: that stopped because another one took its lock while the database was restarting.
 ALREADY_RUNNING = 75
 
 
@@ -33,4 +34,6 @@ def exit_code(stats: Mapping[str, Any], error: BaseException | None) -> int:
         return DATABASE_UNAVAILABLE
     if error is not None:
         return CRAWL_FAILED
+    if stats.get("finish_reason") == LOCK_LOST:
+        return ALREADY_RUNNING
     return OK if run_status(stats) == "finished" else CRAWL_FAILED
