@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crawler.incremental import KnownArticle, RejectedPage
 from crawler.items import ArticleItem, RejectedPageItem
 from pipelines import nearduplicates as nd
+from pipelines import runs
 from pipelines.dedupe import article_identity
 from schemas import migrate
 from schemas import tables as t
@@ -96,6 +97,8 @@ class WriteResult:
     failures: list[FailedArticle] = field(default_factory=list)
     #: Rejected pages written by a spool replay (``pipelines.spool.replay``).
     rejected_replayed: int = 0
+    #: Runs' ends written to ``crawl_runs`` by a spool replay.
+    runs_ended: int = 0
 
     @property
     def failed(self) -> int:
@@ -223,6 +226,15 @@ class Storage:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def finish_run(self, run_id: int, stats: Mapping[str, Any], finished_at: datetime) -> str:
+        """Write a run's end (``pipelines.runs.finish_run``) and return its status; raises
+        ``DatabaseUnavailableError`` when the database is gone."""
+        try:
+            return runs.finish_run(self.engine, run_id, stats, finished_at)
+        except Exception as exc:
+            self._raise_if_unavailable(exc)
+            raise
 
     # --- state for incremental runs ---------------------------------------------------
 
