@@ -323,7 +323,8 @@ class Storage:
         return result
 
     def _lock_writes(self, conn: sa.Connection) -> None:
-        """Wait for this database's write lock, held until the transaction ends.
+        """Wait for this database's write lock, held until the transaction ends (taken by
+        every write transaction, first thing).
 
         Whether an article is the original or a copy, a comment the first posting or a
         repeat, is decided against what is stored: two crawls writing at once would each
@@ -768,6 +769,8 @@ class Storage:
         )
         try:
             with self.engine.begin() as conn:
+                # Storing an article deletes its URL's row here: one writer at a time.
+                self._lock_writes(conn)
                 conn.execute(upsert, rows)
         except Exception as exc:
             self._raise_if_unavailable(exc)
