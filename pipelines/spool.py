@@ -2,7 +2,7 @@
 
 When the database is down, the store pipeline appends the batch it could not write here,
 one JSON line per item (with the id of the run that crawled it), flushed and fsynced before
-the crawl moves on; a run that ends while the database is down appends its end too (status
+the crawl moves on; a run that ends while the database is down appends its end too (status,
 counts and stats, see :class:`RunEnd`). The next successful connection (or the next run, or
 ``make replay``) writes them in order and empties the spool. Writes are idempotent
 (upserts on the article identity and the comment id), so replaying an item that did reach
