@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipelines.coverage import ALARM_KEY
-from pipelines.runs import CrawlLockedError, run_status
+from pipelines.runs import LOCK_LOST, CrawlLockedError, run_status
 from schemas.engine import DatabaseUnavailableError
 
 #: The crawl finished and stored what it found.
@@ -25,7 +25,8 @@ USAGE = 2
 EXTRACTION_ALARM = 65
 #: The database could not be reached or migrated (EX_UNAVAILABLE).
 DATABASE_UNAVAILABLE = 69
-#: Another run of the same job holds the lock; try again later (EX_TEMPFAIL).
+#: Another run of the same job holds the lock; try again later (EX_TEMPFAIL). Also a run
+#: that stopped because another one took its lock while the database was restarting.
 ALREADY_RUNNING = 75
 
 
@@ -40,6 +41,8 @@ def exit_code(stats: Mapping[str, Any], error: BaseException | None) -> int:
         return DATABASE_UNAVAILABLE
     if error is not None:
         return CRAWL_FAILED
+    if stats.get("finish_reason") == LOCK_LOST:
+        return ALREADY_RUNNING
     if run_status(stats) != "finished":
         return CRAWL_FAILED
     return EXTRACTION_ALARM if stats.get(ALARM_KEY) else OK

@@ -48,6 +48,10 @@ STORE_BATCH_SIZE = 25
 #: Where items wait, one JSON line each, while the database is unreachable (one file per
 #: database); written back at the next successful write, the next run, or `make replay`.
 STORE_SPOOL_DIR = "var/spool"
+#: Seconds between checks that the run still holds its lock; after a PostgreSQL restart
+#: (which drops it) the lock is taken again at the first check the database answers
+#: (0 turns the checks off).
+RUN_LOCK_CHECK_SECONDS = 5.0
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,

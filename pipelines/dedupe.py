@@ -12,6 +12,7 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
+from pipelines.nearduplicates import repeated_comments
 
 
 def article_identity(item: ArticleItem) -> str:
@@ -25,28 +26,26 @@ def dedupe_comments(comments: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
     """Keep one entry per comment id and mark exact repeats.
 
     A comment served on two pages (newest-first paging shifts between requests) is kept
-    once, in its first position. A different comment by the same author with the same
-    text is kept but gets ``duplicate_of`` set to the first one's id.
+    once, in its first position. A different comment by the same named author with the
+    same text is kept too; every copy but the first posted gets ``duplicate_of`` set to
+    that first posting's id (``pipelines.nearduplicates.repeated_comments``), whatever
+    order the pages list them in. Storage decides again against what it already holds.
 
     Returns the comments, the number of repeated ids dropped, and the number of exact
     repeats marked.
     """
     by_id: dict[str, dict[str, Any]] = {}
-    first_by_content: dict[tuple[str | None, str], str] = {}
-    dropped = marked = 0
+    dropped = 0
     for comment in comments:
         comment_id = comment["comment_id"]
         if comment_id in by_id:
             dropped += 1
             continue
-        comment = dict(comment)
-        key = (comment.get("author"), " ".join(comment.get("text", "").split()).casefold())
-        first = first_by_content.setdefault(key, comment_id)
-        if first != comment_id:
-            comment["duplicate_of"] = first
-            marked += 1
-        by_id[comment_id] = comment
-    return list(by_id.values()), dropped, marked
+        by_id[comment_id] = dict(comment)
+    repeats = repeated_comments(by_id.values(), near=False)
+    for comment_id, (original, _kind) in repeats.items():
+        by_id[comment_id]["duplicate_of"] = original
+    return list(by_id.values()), dropped, len(repeats)
 
 
 class DedupePipeline:

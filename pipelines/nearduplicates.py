@@ -25,6 +25,7 @@ from __future__ import annotations
 import struct
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -332,3 +333,80 @@ def near_duplicate_comments(
                 break
         history.append((comment_id, key, grams))
     return repeats
+
+
+def _instant(value: Any) -> float | None:
+    """Seconds since the epoch of an aware datetime (or its ISO string); None if unknown."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.timestamp()
+    return None
+
+
+def site_id_key(identifier: str | None) -> tuple[int, int, str]:
+    """Sort key of a site id: numeric ids by value (before any other), others as text."""
+    text = identifier or ""
+    if text.isdigit():
+        return 0, int(text), text
+    return 1, 0, text
+
+
+def posting_order(comment: Mapping[str, Any]) -> tuple[bool, float, tuple[int, int, str]]:
+    """Sort key putting comments in the order they were posted.
+
+    Comments without a time sort last (they cannot claim to be the first posting); equal
+    times fall back on the comment id, so the order never depends on the order of pages.
+    """
+    posted = _instant(comment.get("posted_at"))
+    return posted is None, posted or 0.0, site_id_key(comment.get("comment_id"))
+
+
+def exact_comment_key(text: str | None) -> str:
+    """What makes two comments "exact" repeats: the text, case and spacing aside."""
+    return " ".join((text or "").split()).casefold()
+
+
+def repeated_comments(
+    comments: Iterable[Mapping[str, Any]],
+    *,
+    near: bool = True,
+    threshold: float = COMMENT_SIMILARITY,
+    min_chars: int = COMMENT_MIN_FUZZY_CHARS,
+) -> dict[str, tuple[str, str]]:
+    """Map each repeated comment's id to ``(id of the comment it repeats, kind)``.
+
+    Comments are taken in posting order (:func:`posting_order`), whatever order they come
+    in, so the first posting is always the original and the answer is the same for any
+    order of pages or writes. Only comments by the same named author are compared; empty
+    texts never match. ``kind`` is ``"exact"`` when :func:`exact_comment_key` is equal
+    (every exact copy names the first posting), else ``"near"`` as decided by
+    :func:`near_duplicate_comments` among the first postings of each exact text
+    (``near=False`` skips that step).
+    """
+    ordered = sorted(
+        (c for c in comments if c.get("author") and str(c["author"]).strip()), key=posting_order
+    )
+    result: dict[str, tuple[str, str]] = {}
+    first: dict[tuple[str, str], str] = {}
+    distinct: list[Mapping[str, Any]] = []
+    seen: set[str] = set()
+    for comment in ordered:
+        key = exact_comment_key(comment.get("text"))
+        comment_id = comment["comment_id"]
+        if not key or comment_id in seen:
+            continue
+        seen.add(comment_id)
+        original = first.setdefault((comment["author"], key), comment_id)
+        if original != comment_id:
+            result[comment_id] = (original, "exact")
+        else:
+            distinct.append(comment)
+    if near:
+        found = near_duplicate_comments(distinct, threshold=threshold, min_chars=min_chars)
+        for comment_id, original in found.items():
+            result[comment_id] = (original, "near")
+    return result

@@ -6,16 +6,22 @@ the same job again while the previous run is still busy gets :class:`CrawlLocked
 The lock lives with the database, so it holds across machines sharing one database and
 vanishes with the process that held it, even one killed with SIGKILL:
 
-- PostgreSQL: a session-level advisory lock on a dedicated connection;
+- PostgreSQL: a session-level advisory lock on a dedicated connection. A database restart
+  ends that session and the lock with it: :meth:`RunLock.check` (called every few seconds
+  during a crawl, ``pipelines.lockwatch``) takes it again as soon as the database answers,
+  and raises :class:`LockLostError` if another run took it in between;
 - SQLite (one machine by nature): an exclusive ``flock`` on a file beside the database.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import socket
+import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,9 +32,19 @@ import sqlalchemy as sa
 from pipelines.coverage import ALARM_KEY, coverage_summary
 from schemas import tables as t
 
+logger = logging.getLogger(__name__)
+
+#: Finish reason of a run that stopped because another run took its lock (see
+#: :class:`LockLostError`); such a run exits with the "already running" status.
+LOCK_LOST = "lock_lost"
+
 
 class CrawlLockedError(RuntimeError):
     """Another run of the same job holds the lock."""
+
+
+class LockLostError(CrawlLockedError):
+    """The database lost this run's lock (a restart) and another run has taken it since."""
 
 
 def job_name(spider: str, arguments: Mapping[str, Any]) -> str:
@@ -51,41 +67,100 @@ class RunLock:
         self.key = int.from_bytes(digest[:8], "big", signed=True)
         self._conn: sa.Connection | None = None
         self._file: IO[bytes] | None = None
+        # Between acquire() and release(), even while the database has lost the lock.
+        self._held = False
+        # check() runs in a worker thread; release() on the crawl's thread.
+        self._guard = threading.Lock()
 
     def acquire(self) -> None:
         """Take the lock or raise :class:`CrawlLockedError` at once."""
-        if self.engine.dialect.name == "postgresql":
-            conn = self.engine.connect()
+        with self._guard:
+            if self.engine.dialect.name == "postgresql":
+                conn = self._take()
+                if conn is None:
+                    raise CrawlLockedError(self._message())
+                self._conn = conn
+            else:
+                handle = open(self._lock_path(), "ab")  # noqa: SIM115 - held until release()
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    handle.close()
+                    raise CrawlLockedError(self._message()) from None
+                self._file = handle
+            self._held = True
+
+    def _take(self) -> sa.Connection | None:
+        """A new connection holding the advisory lock, or None if another session has it."""
+        conn = self.engine.connect()
+        try:
             got = conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})
             # Commit so the connection does not sit "idle in transaction" for hours.
             conn.commit()
-            if not got:
-                conn.close()
-                raise CrawlLockedError(self._message())
+        except BaseException:
+            conn.close()
+            raise
+        if not got:
+            conn.close()
+            return None
+        return conn
+
+    def check(self) -> bool:
+        """Make sure the lock is still held, taking it again if the database lost it.
+
+        Returns True when it is held (again), False when the database does not answer (a
+        restart in progress: nothing is known, ask again later). Raises
+        :class:`LockLostError` when another run took the lock meanwhile. Safe to call from
+        another thread than :meth:`acquire` and :meth:`release`.
+        """
+        with self._guard:
+            if not self._held:
+                return False
+            if self._file is not None:
+                return True  # a file lock: it cannot be lost
+            if self._conn is not None:
+                try:
+                    # The advisory lock lasts as long as its session: a live session holds it.
+                    self._conn.exec_driver_sql("SELECT 1")
+                    self._conn.commit()
+                    return True
+                except sa.exc.DBAPIError:
+                    self._discard()
+            try:
+                conn = self._take()
+            except sa.exc.SQLAlchemyError:
+                return False
+            if conn is None:
+                self._held = False
+                raise LockLostError(
+                    f"the database lost the lock of '{self.job}' (restarted?) and another "
+                    "run has taken it since; stopping this one"
+                )
             self._conn = conn
-            return
-        handle = open(self._lock_path(), "ab")  # noqa: SIM115 - held until release()
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise CrawlLockedError(self._message()) from None
-        self._file = handle
+        logger.warning("The database lost the lock of '%s' (restarted?); taken again", self.job)
+        return True
+
+    def _discard(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self._conn.close()
+            self._conn = None
 
     def release(self) -> None:
-        if self._conn is not None:
-            try:
-                self._conn.execute(
-                    sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
-                )
-                self._conn.commit()
-            finally:
-                self._conn.close()
-                self._conn = None
-        if self._file is not None:
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        with self._guard:
+            self._held = False
+            if self._conn is not None:
+                try:
+                    self._conn.execute(
+                        sa.text("SELECT pg_advisory_unlock(:key)"), {"key": self.key}
+                    )
+                    self._conn.commit()
+                finally:
+                    self._discard()
+            if self._file is not None:
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+                self._file.close()
+                self._file = None
 
     def _lock_path(self) -> Path:
         database = self.engine.url.database
@@ -129,7 +204,8 @@ def begin_run(
         ).scalar_one()
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """A stats value as JSON can hold it: times as UTC ISO strings, the rest as text."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, int | float | str | bool) or value is None:
@@ -175,18 +251,20 @@ def finish_run(engine: sa.Engine, run_id: int, stats: Mapping[str, Any], now: da
     in the stats by ``pipelines.alarms``); returns the status.
 
     An alarm does not change the status: a finished run with an alarm stays ``finished``
-    with ``alarm`` set, a failed one stays ``failed``.
+    with ``alarm`` set, a failed one stays ``failed``. A run's end is written once: a run
+    already ended keeps what it has. A run marked ``interrupted`` by the next run gets its
+    real end (written late, from the spool).
     """
     status = run_status(stats)
     with engine.begin() as conn:
         conn.execute(
             sa.update(t.crawl_runs)
-            .where(t.crawl_runs.c.id == run_id)
+            .where(t.crawl_runs.c.id == run_id, t.crawl_runs.c.finished_at.is_(None))
             .values(
                 finished_at=now,
                 status=status,
                 finish_reason=str(stats.get("finish_reason") or "") or None,
-                stats={key: _json_safe(value) for key, value in sorted(stats.items())},
+                stats={key: json_safe(value) for key, value in sorted(stats.items())},
                 coverage=coverage_summary(stats),
                 alarm=stats.get(ALARM_KEY) or None,
                 **run_counts(stats),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crawler.incremental import KnownArticle, RejectedPage
 from crawler.items import ArticleItem, RejectedPageItem
 from pipelines import nearduplicates as nd
+from pipelines import runs
 from pipelines.dedupe import article_identity
 from schemas import migrate
 from schemas import tables as t
@@ -42,9 +43,8 @@ from schemas.engine import (
 logger = logging.getLogger(__name__)
 
 #: Comment fields where a missing value on a re-crawl means "not seen this time", not
-#: "gone": the stored value is kept. ``duplicate_of`` in particular can only be computed
-#: when the first copy is in the same crawl.
-_COMMENT_STICKY = ("parent_id", "posted_at", "duplicate_of", "duplicate_kind")
+#: "gone": the stored value is kept.
+_COMMENT_STICKY = ("parent_id", "posted_at")
 _COMMENT_FIELDS = ("author", "text", *_COMMENT_STICKY)
 
 
@@ -88,13 +88,17 @@ class WriteResult:
     #: Edits stored as a new version (title, lead or body changed); version 1 of a new
     #: article is not counted here.
     versions_new: int = 0
-    #: Articles linked to an earlier near-copy (``duplicate_of``) by this write.
+    #: Articles this write linked (``duplicate_of``) to the original they are a near-copy
+    #: of; an original stored after its copy links that copy, so the count is the same in
+    #: either order.
     near_duplicates: int = 0
-    #: New comments flagged as near repeats of an earlier comment by the same author.
+    #: Comments this write marked as near repeats of an earlier posting by the same author.
     comments_near_repeats: int = 0
     failures: list[FailedArticle] = field(default_factory=list)
     #: Rejected pages written by a spool replay (``pipelines.spool.replay``).
     rejected_replayed: int = 0
+    #: Runs' ends written to ``crawl_runs`` by a spool replay.
+    runs_ended: int = 0
 
     @property
     def failed(self) -> int:
@@ -223,6 +227,15 @@ class Storage:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def finish_run(self, run_id: int, stats: Mapping[str, Any], finished_at: datetime) -> str:
+        """Write a run's end (``pipelines.runs.finish_run``) and return its status; raises
+        ``DatabaseUnavailableError`` when the database is gone."""
+        try:
+            return runs.finish_run(self.engine, run_id, stats, finished_at)
+        except Exception as exc:
+            self._raise_if_unavailable(exc)
+            raise
+
     # --- state for incremental runs ---------------------------------------------------
 
     def known_articles(self, identities: Iterable[str]) -> dict[str, KnownArticle]:
@@ -278,6 +291,7 @@ class Storage:
         now = now or datetime.now(UTC)
         try:
             with self.engine.begin() as conn:
+                self._lock_writes(conn)
                 result = WriteResult()
                 for item in items:
                     self._write_article(conn, item, now, run_id, result)
@@ -299,6 +313,7 @@ class Storage:
             single = WriteResult()
             try:
                 with self.engine.begin() as conn:
+                    self._lock_writes(conn)
                     self._write_article(conn, item, now, run_id, single)
             except Exception as exc:
                 self._raise_if_unavailable(exc)
@@ -306,6 +321,26 @@ class Storage:
             else:
                 result.add(single)
         return result
+
+    def _lock_writes(self, conn: sa.Connection) -> None:
+        """Wait for this database's write lock, held until the transaction ends (taken by
+        every write transaction, first thing).
+
+        Whether an article is the original or a copy, a comment the first posting or a
+        repeat, is decided against what is stored: two crawls writing at once would each
+        miss the other's uncommitted rows. So article writes into one database take turns
+        (PostgreSQL: a transaction-level advisory lock, taken before any row lock, so it
+        cannot deadlock; SQLite lets one writer in at a time anyway). A batch takes
+        milliseconds, so a concurrent crawl waits that long.
+        """
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._write_key})
+
+    @property
+    def _write_key(self) -> int:
+        # Advisory locks are per server: the database name keeps two databases apart.
+        scope = f"{self.engine.url.database}\x1fwrites".encode()
+        return int.from_bytes(hashlib.sha256(scope).digest()[:8], "big", signed=True)
 
     def _raise_if_unavailable(self, exc: BaseException) -> None:
         """Raise ``DatabaseUnavailableError`` if ``exc`` came from a database now gone."""
@@ -450,58 +485,86 @@ class Storage:
             )
             if stored is not None:
                 result.versions_new += 1
-            if (stored is None or stored["duplicate_of"] is None) and self._link_near_duplicate(
+            result.near_duplicates += self._link_near_duplicates(
                 conn, article_pk, values.get("fingerprint"), item.published_at
-            ):
-                result.near_duplicates += 1
+            )
         if authors_changed:
             self._replace_links(conn, "authors", article_pk, author_names)
         if tags_changed:
             self._replace_links(conn, "tags", article_pk, tag_names)
         return article_pk
 
-    def _link_near_duplicate(
+    def _link_near_duplicates(
         self,
         conn: sa.Connection,
         article_pk: int,
         fingerprint: bytes | None,
         published_at: datetime | None,
-    ) -> bool:
-        """Point the article at the earlier article it is a near-copy of, if any.
+    ) -> int:
+        """Join the article to the group of wire copies it belongs to; how many articles
+        this newly linked to an original.
 
         Candidates are stored articles published within the window around this one, so the
         comparison reads a few hundred fingerprints at most and nothing stays in memory.
-        The link goes to the first copy of a chain, so every copy names the same original.
+        The article, every group a candidate above the threshold belongs to, and the group
+        the article was already in become one group whose original is its earliest
+        publication (ties: the lower site id, then the identity); every other member points
+        at it, with its estimated similarity to it. So the links are the same whatever
+        order the articles are stored in: an original stored after its copies takes their
+        links over. The caller holds the write lock (``_lock_writes``), so no concurrent
+        write sees a group half re-pointed.
         """
         if fingerprint is None or not isinstance(published_at, datetime):
-            return False
+            return 0
         articles = t.articles
         window = self.near_duplicate_window
         candidates = conn.execute(
-            sa.select(articles.c.id, articles.c.duplicate_of, articles.c.fingerprint)
-            .where(
+            sa.select(articles.c.id, articles.c.duplicate_of, articles.c.fingerprint).where(
                 articles.c.id != article_pk,
                 articles.c.fingerprint.is_not(None),
                 articles.c.published_at.between(published_at - window, published_at + window),
             )
-            .order_by(articles.c.id)
         ).all()
-        best: tuple[float, int] | None = None
+        roots: set[int] = set()
         for candidate in candidates:
             try:
                 score = nd.similarity(fingerprint, candidate.fingerprint)
             except ValueError:
                 continue  # made by another fingerprint recipe: not comparable
-            if score >= self.near_duplicate_threshold and (best is None or score > best[0]):
-                best = (score, candidate.duplicate_of or candidate.id)
-        if best is None:
-            return False
-        conn.execute(
-            sa.update(articles)
-            .where(articles.c.id == article_pk)
-            .values(duplicate_of=best[1], duplicate_similarity=round(best[0], 4))
+            if score >= self.near_duplicate_threshold:
+                roots.add(candidate.duplicate_of or candidate.id)
+        if not roots:
+            return 0
+        current = conn.scalar(
+            sa.select(articles.c.duplicate_of).where(articles.c.id == article_pk)
         )
-        return True
+        roots.update([article_pk] + ([current] if current is not None else []))
+        members = conn.execute(
+            sa.select(
+                articles.c.id, articles.c.duplicate_of, articles.c.duplicate_similarity,
+                articles.c.published_at, articles.c.article_id, articles.c.identity,
+                articles.c.fingerprint,
+            )
+            .where(sa.or_(articles.c.id.in_(roots), articles.c.duplicate_of.in_(roots)))
+            .with_for_update()
+        ).all()  # fmt: skip
+        original = min(members, key=_publication_order)
+        linked = 0
+        for member in members:
+            if member.id == original.id:
+                target, score = None, None
+            else:
+                target, score = original.id, _similarity(member.fingerprint, original.fingerprint)
+            if (member.duplicate_of, member.duplicate_similarity) == (target, score):
+                continue
+            conn.execute(
+                sa.update(articles)
+                .where(articles.c.id == member.id)
+                .values(duplicate_of=target, duplicate_similarity=score)
+            )
+            if member.duplicate_of is None:
+                linked += 1
+        return linked
 
     # Authors and tags share one shape: a name table and an ordered link table.
     _LINKS = {
@@ -562,9 +625,15 @@ class Storage:
         now: datetime,
         run_id: int | None,
     ) -> tuple[int, int, int]:
-        """Insert new comments, update changed ones, touch the rest.
+        """Insert new comments, update changed ones, touch the rest, and mark repeats.
 
-        Returns (new, updated, new near repeats).
+        Which comment repeats which is decided here, over every comment stored for the
+        article plus this write's (``nearduplicates.repeated_comments``: by posting time,
+        so the first posting is the original whatever the order of pages or writes); a
+        ``duplicate_of`` carried by the items is not used. A stored comment whose mark
+        changes (its original was stored later) is updated too.
+
+        Returns (new, updated, newly marked near repeats).
         """
         table = t.comments
         by_id: dict[str, dict[str, Any]] = {}
@@ -572,94 +641,85 @@ class Storage:
             by_id.setdefault(comment["comment_id"], comment)
         if not by_id:
             return 0, 0, 0
+        columns = ("article_id", *_COMMENT_FIELDS, "duplicate_of", "duplicate_kind")
         stored = {
             row.comment_id: row
             for row in conn.execute(
-                sa.select(
-                    table.c.id, table.c.comment_id, *(table.c[f] for f in _COMMENT_FIELDS)
-                ).where(table.c.comment_id.in_(list(by_id)))
+                sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
+                    sa.or_(table.c.article_id == article_pk, table.c.comment_id.in_(list(by_id)))
+                )
             )
         }
-        inserts: list[dict[str, Any]] = []
-        unchanged: list[int] = []
-        updated = 0
+        # The article's comments as they will be: stored values, then this write's.
+        thread: dict[str, dict[str, Any]] = {
+            comment_id: {"comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}}
+            for comment_id, row in stored.items()
+            if row.article_id == article_pk
+        }
+        changes: dict[str, dict[str, Any]] = {}
         for comment_id, comment in by_id.items():
             values = {name: comment.get(name) for name in _COMMENT_FIELDS}
-            if values["duplicate_of"] and not values["duplicate_kind"]:
-                values["duplicate_kind"] = "exact"
             row = stored.get(comment_id)
             if row is None:
-                inserts.append(
-                    {
-                        "comment_id": comment_id,
-                        "article_id": article_pk,
-                        "first_seen_at": now,
-                        "last_seen_at": now,
-                        "first_run_id": run_id,
-                        **values,
-                    }
-                )
+                thread[comment_id] = {"comment_id": comment_id, **values}
                 continue
-            # The comment stays with the article it was first stored under.
-            changed = {
+            changes[comment_id] = {
                 name: value
                 for name, value in values.items()
                 if getattr(row, name) != value and not (value is None and name in _COMMENT_STICKY)
             }
+            if comment_id in thread:
+                thread[comment_id].update(changes[comment_id])
+        repeats = nd.repeated_comments(thread.values())
+
+        def marks(comment_id: str) -> dict[str, Any]:
+            original, kind = repeats.get(comment_id, (None, None))
+            return {"duplicate_of": original, "duplicate_kind": kind}
+
+        inserts: list[dict[str, Any]] = []
+        unchanged: list[int] = []
+        updated = near = 0
+        for comment_id, comment in by_id.items():
+            if comment_id in stored:
+                continue
+            inserts.append(
+                {
+                    "comment_id": comment_id,
+                    "article_id": article_pk,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                    "first_run_id": run_id,
+                    **{name: comment.get(name) for name in _COMMENT_FIELDS},
+                    **marks(comment_id),
+                }
+            )
+            near += repeats.get(comment_id, ("", ""))[1] == "near"
+        for comment_id, row in stored.items():
+            changed = dict(changes.get(comment_id, {}))
+            # The comment stays with the article it was first stored under, and is marked
+            # when that article's comments are written.
+            if row.article_id == article_pk:
+                mark = marks(comment_id)
+                if (row.duplicate_of, row.duplicate_kind) != tuple(mark.values()):
+                    changed.update(mark)
+                    near += mark["duplicate_kind"] == "near"
+            seen = comment_id in by_id
             if changed:
+                touched = {"last_seen_at": now} if seen else {}
                 conn.execute(
-                    sa.update(table).where(table.c.id == row.id).values(last_seen_at=now, **changed)
+                    sa.update(table).where(table.c.id == row.id).values(**touched, **changed)
                 )
                 updated += 1
-            else:
+            elif seen:
                 unchanged.append(row.id)
         if unchanged:
             conn.execute(sa.update(table).where(table.c.id.in_(unchanged)).values(last_seen_at=now))
-        near = self._flag_near_repeats(conn, article_pk, inserts)
         if inserts:
             conn.execute(
                 self._insert(table).on_conflict_do_nothing(index_elements=[table.c.comment_id]),
                 inserts,
             )
         return len(inserts), updated, near
-
-    def _flag_near_repeats(
-        self, conn: sa.Connection, article_pk: int, new: list[dict[str, Any]]
-    ) -> int:
-        """Mark new comments that repeat, with small changes, an earlier comment by the
-        same author on the same article (stored before or new in this write)."""
-        authors = {c["author"] for c in new if c.get("author") and not c.get("duplicate_of")}
-        if not authors:
-            return 0
-        table = t.comments
-        earlier = [
-            dict(row._mapping)
-            for row in conn.execute(
-                sa.select(table.c.comment_id, table.c.author, table.c.text)
-                .where(table.c.article_id == article_pk, table.c.author.in_(authors))
-                .order_by(table.c.posted_at, table.c.id)
-            )
-        ]
-        # Oldest first, so the first copy is the original. Comments without a time sort
-        # last: they cannot claim to be the original.
-        ordered = sorted(
-            new, key=lambda c: (c.get("posted_at") is None, c.get("posted_at") or datetime.min)
-        )
-        repeats = nd.near_duplicate_comments([*earlier, *ordered])
-        # An exact repeat already names its original; that original is not a repeat too.
-        originals = {c["duplicate_of"] for c in new if c.get("duplicate_of")}
-        flagged = 0
-        for comment in new:
-            original = repeats.get(comment["comment_id"])
-            if (
-                original
-                and not comment.get("duplicate_of")
-                and comment["comment_id"] not in originals
-            ):
-                comment["duplicate_of"] = original
-                comment["duplicate_kind"] = "near"
-                flagged += 1
-        return flagged
 
     # --- rejected pages --------------------------------------------------------------
 
@@ -709,11 +769,34 @@ class Storage:
         )
         try:
             with self.engine.begin() as conn:
+                # Storing an article deletes its URL's row here: one writer at a time.
+                self._lock_writes(conn)
                 conn.execute(upsert, rows)
         except Exception as exc:
             self._raise_if_unavailable(exc)
             raise
         return len(items)
+
+
+def _publication_order(row: Any) -> tuple[bool, float, tuple[int, int, str], str]:
+    """Sort key of articles by publication: the first is a group's original."""
+    published = row.published_at
+    return (
+        published is None,
+        published.timestamp() if published is not None else 0.0,
+        nd.site_id_key(row.article_id),
+        row.identity,
+    )
+
+
+def _similarity(a: bytes | None, b: bytes | None) -> float | None:
+    """Estimated similarity of two fingerprints, rounded for storage; None if unknown."""
+    if a is None or b is None:
+        return None
+    try:
+        return round(nd.similarity(a, b), 4)
+    except ValueError:
+        return None
 
 
 def _stored_urls(conn: sa.Connection, urls: list[str]) -> set[str]:

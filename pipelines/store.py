@@ -9,9 +9,12 @@ When the database is unreachable, a batch goes to a durable spool file instead
 (``pipelines.spool``) and is written at the next successful write, at the next run's start,
 or by ``make replay``; the crawl goes on meanwhile.
 
-The pipeline also owns the run: opening takes the job's lock and records the run in
-``crawl_runs`` (``pipelines.runs``); when the spider has closed and Scrapy's stats are
-final, the run's end, status and counts are written there.
+The pipeline also owns the run: opening takes the job's lock, migrates, and records the run
+in ``crawl_runs`` (``pipelines.runs``); the lock is checked every ``RUN_LOCK_CHECK_SECONDS``
+and taken again after a database restart (``pipelines.lockwatch``), and the crawl stops
+(finish reason ``lock_lost``) if another run took it meanwhile. When the spider has closed
+and Scrapy's stats are final, the run's end, status and counts are written there, or to
+the spool, with the items, when the database is down.
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
-from pipelines.runs import RunLock, begin_run, finish_run, job_name
-from pipelines.spool import Spool, replay, spool_path
+from pipelines.lockwatch import LockWatch
+from pipelines.runs import LOCK_LOST, CrawlLockedError, RunLock, begin_run, job_name
+from pipelines.spool import RunEnd, Spool, replay, spool_path
 from pipelines.storage import Storage, WriteResult
 from schemas.engine import (
     DatabaseUnavailableError,
     display_url,
     error_text,
-    unavailable_message,
+    open_failed_message,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,6 +78,7 @@ class StorePipeline:
         crawler: Crawler | None = None,
         storage_options: dict[str, Any] | None = None,
         spool_directory: str | None = None,
+        lock_check_interval: float = 5.0,
     ) -> None:
         self.url = url
         self.batch_size = max(1, batch_size)
@@ -82,6 +88,8 @@ class StorePipeline:
         self.storage_options = storage_options or {}
         self.storage: Storage | None = None
         self.lock: RunLock | None = None
+        self.lock_check_interval = lock_check_interval
+        self.watch: LockWatch | None = None
         self.run_id: int | None = None
         self.spool = Spool(spool_path(url, spool_directory))
         self.articles: list[ArticleItem] = []
@@ -103,6 +111,7 @@ class StorePipeline:
                 ),
             },
             spool_directory=settings.get("STORE_SPOOL_DIR"),
+            lock_check_interval=settings.getfloat("RUN_LOCK_CHECK_SECONDS", 5.0),
         )
         # Connected after Scrapy's CoreStats, so the stats carry the finish reason by then.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -110,31 +119,30 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         storage = Storage(self.url, **self.storage_options)
-        try:
-            storage.check_connection()
-            if self.auto_migrate:
-                storage.upgrade()
-        except DatabaseUnavailableError:
-            storage.close()
-            raise
-        except Exception as exc:
-            storage.close()
-            # A failed migration: say which database, never with its password.
-            raise DatabaseUnavailableError(unavailable_message(storage.engine, exc)) from None
         spider = getattr(self.crawler, "spider", None)
         name = getattr(spider, "name", None) or "crawl"
         arguments = dict(getattr(spider, "run_arguments", None) or {})
         job = job_name(name, arguments)
         lock = RunLock(storage.engine, job)
         try:
+            storage.check_connection()
+            # The lock before migrating: of two first runs started together, the second
+            # stops here as "already running" (migrations also take turns on their own).
             lock.acquire()
+            if self.auto_migrate:
+                storage.upgrade()
             self.run_id = begin_run(storage.engine, job, name, arguments, datetime.now(UTC))
-        except Exception:
+        except Exception as exc:
             lock.release()
             storage.close()
-            raise
+            if isinstance(exc, DatabaseUnavailableError | CrawlLockedError):
+                raise
+            # Never with its password; says which database, and whether it was the migration.
+            raise DatabaseUnavailableError(open_failed_message(storage.engine, exc)) from None
         self.lock = lock
         self.storage = storage
+        self.watch = LockWatch(lock, self.lock_check_interval, self._lock_lost)
+        self.watch.start()
         if self.stats is not None:
             self.stats.set_value("run/id", self.run_id)
         # Zeros up front so every key shows in the final stats, even for an empty crawl.
@@ -180,7 +188,17 @@ class StorePipeline:
                 )
             self._release_lock()
 
+    def _lock_lost(self, error: Exception) -> None:
+        """Another run took the lock during a database restart: stop this one cleanly."""
+        logger.error("%s", error)
+        engine = getattr(self.crawler, "engine", None)
+        if engine is not None and getattr(engine, "spider", None) is not None:
+            deferred_from_coro(engine.close_spider_async(reason=LOCK_LOST))
+
     def _release_lock(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
         if self.lock is None:
             return
         try:
@@ -199,8 +217,16 @@ class StorePipeline:
             if self.run_id is not None:
                 stats = dict(self.stats.get_stats()) if self.stats is not None else {}
                 stats.setdefault("finish_reason", reason)
-                status = finish_run(storage.engine, self.run_id, stats, datetime.now(UTC))
+                status = storage.finish_run(self.run_id, stats, datetime.now(UTC))
                 logger.info("Run %d %s (%s)", self.run_id, status, stats.get("finish_reason"))
+        except DatabaseUnavailableError:
+            # Kept with the items the database could not take, and written back with them.
+            self.spool.append_run_end(RunEnd(self.run_id, datetime.now(UTC), stats))
+            logger.error(
+                "The database is unavailable: the end of run %s waits in %s with its items",
+                self.run_id,
+                self.spool.path,
+            )
         except Exception as exc:
             logger.error(
                 "Could not record the end of run %s in crawl_runs: %s",
@@ -233,7 +259,7 @@ class StorePipeline:
                 self._record(self.storage.write_articles(articles, run_id=self.run_id))
         except DatabaseUnavailableError as exc:
             pending = [*rejected, *articles]
-            self.spool.append(pending)
+            self.spool.append(pending, run_id=self.run_id)
             self._inc(SPOOLED_KEY, len(pending))
             logger.warning(
                 "Database unavailable; %d items spooled to %s: %s",

@@ -29,11 +29,20 @@ def _repeat_key(comment: CommentSpec) -> tuple[str | None, str]:
 
 def expected_comments(spec: ArticleSpec) -> list[dict[str, Any]]:
     """Each comment once (even when served on two pages), parents before replies; an exact
-    repeat later in page order carries ``duplicate_of`` (set by deduplication, absent
-    from the parser's raw output)."""
-    first: dict[tuple[str | None, str], str] = {}
+    repeat by a named author carries ``duplicate_of``, the id of the first posting of that
+    text (set by deduplication, absent from the parser's raw output)."""
+    flat = flatten_comments(spec.comments)
+    first: dict[tuple[str | None, str], CommentSpec] = {}
+    for comment, _ in flat:
+        if comment.author is None:
+            continue
+        known = first.setdefault(_repeat_key(comment), comment)
+        if (comment.posted_at, int(comment.comment_id)) < (
+            known.posted_at, int(known.comment_id)
+        ):
+            first[_repeat_key(comment)] = comment
     result = []
-    for comment, parent_id in flatten_comments(spec.comments):
+    for comment, parent_id in flat:
         entry: dict[str, Any] = {
             "comment_id": comment.comment_id,
             "parent_id": parent_id,
@@ -41,9 +50,9 @@ def expected_comments(spec: ArticleSpec) -> list[dict[str, Any]]:
             "posted_at": comment.posted_at.isoformat(),
             "text": comment.text,
         }
-        original = first.setdefault(_repeat_key(comment), comment.comment_id)
-        if original != comment.comment_id:
-            entry["duplicate_of"] = original
+        original = first.get(_repeat_key(comment))
+        if original is not None and original.comment_id != comment.comment_id:
+            entry["duplicate_of"] = original.comment_id
         result.append(entry)
     return result
 

@@ -26,6 +26,14 @@ class _Handler(PageHandler):
     server: _SiteServer
     server_version = "SampleRTL/1.0"
 
+    def do_GET(self) -> None:
+        self.server.open.wait()
+        super().do_GET()
+
+    def do_HEAD(self) -> None:
+        self.server.open.wait()
+        super().do_HEAD()
+
     def answered(self, status: int) -> None:
         self.server.record(RequestRecord(self.command, self.path, status))
 
@@ -39,6 +47,9 @@ class _SiteServer(ThreadingHTTPServer):
         self.site = Site(base_url="", pages={})
         self._lock = threading.Lock()
         self.log: list[RequestRecord] = []
+        # Cleared while the site is held (SampleServer.hold): requests wait, unanswered.
+        self.open = threading.Event()
+        self.open.set()
 
     def record(self, entry: RequestRecord) -> None:
         with self._lock:
@@ -76,6 +87,15 @@ class SampleServer:
         with self._server._lock:
             return list(self._server.log)
 
+    def hold(self) -> None:
+        """Keep every request waiting, unanswered, until :meth:`release` (a test freezes a
+        crawl at a point of its choosing this way)."""
+        self._server.open.clear()
+
+    def release(self) -> None:
+        """Answer the held requests and those that follow."""
+        self._server.open.set()
+
     def clear_requests(self) -> None:
         with self._server._lock:
             self._server.log.clear()
@@ -106,6 +126,7 @@ class SampleServer:
         self._server.site = build_site(self.base_url, self._articles, self._layout)
 
     def close(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)

@@ -173,3 +173,17 @@ def unavailable_message(engine: sa.Engine, exc: BaseException) -> str:
         "crawler at a reachable one with the DATABASE_URL setting (-s DATABASE_URL=...) or "
         "environment variable; leave both unset to use the local SQLite file var/crawl.sqlite."
     )
+
+
+def open_failed_message(engine: sa.Engine, exc: BaseException) -> str:
+    """Why a crawl could not open the database: unreachable, or reachable but unusable."""
+    if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError) or (
+        isinstance(exc, sa.exc.DBAPIError) and exc.connection_invalidated
+    ):
+        return unavailable_message(engine, exc)
+    return (
+        f"The database at {where(engine)} ({display_url(engine)}) answers but could not be "
+        f"migrated or prepared for the crawl: {error_text(exc, engine)}\n"
+        "To fix: run `make db-upgrade` with the same DATABASE_URL to see the migration's "
+        "error on its own."
+    )

@@ -11,6 +11,8 @@ crawler's: DATABASE_URL, else var/crawl.sqlite)::
 from __future__ import annotations
 
 import argparse
+import fcntl
+import hashlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +58,37 @@ def _engine(url_or_engine: str | sa.URL | sa.Engine) -> Iterator[sa.Engine]:
         engine.dispose()
 
 
+def _lock_key(database: str | None) -> int:
+    # Advisory locks are per server: the database name keeps two databases apart.
+    scope = f"{database}\x1fmigrations".encode()
+    return int.from_bytes(hashlib.sha256(scope).digest()[:8], "big", signed=True)
+
+
+def lock_in_transaction(conn: sa.Connection) -> None:
+    """On PostgreSQL, wait for the database's migration lock, held until the transaction
+    ends: two processes migrating one database at once (two first crawls, a crawl and
+    ``make db-upgrade``) take turns, and the second finds the work done."""
+    if conn.dialect.name == "postgresql":
+        key = _lock_key(conn.engine.url.database)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@contextmanager
+def migration_lock(conn: sa.Connection) -> Iterator[None]:
+    """On SQLite, hold an exclusive ``flock`` on a file beside the database for the block
+    (its transaction included), the counterpart of :func:`lock_in_transaction`."""
+    database = conn.engine.url.database
+    if conn.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "ab") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _run(url_or_engine: str | sa.URL | sa.Engine, action: str, revision: str) -> None:
     with _engine(url_or_engine) as engine:
         check_connection(engine)
@@ -70,7 +103,8 @@ def _run(url_or_engine: str | sa.URL | sa.Engine, action: str, revision: str) ->
                     # pragma is ignored inside a transaction, hence before BEGIN.
                     conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
                 try:
-                    with conn.begin():
+                    with migration_lock(conn), conn.begin():
+                        lock_in_transaction(conn)
                         getattr(command, action)(alembic_config(conn), revision)
                         if sqlite:
                             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from crawler.exitcodes import ALREADY_RUNNING, CRAWL_FAILED
 from crawler.items import ArticleItem, RejectedPageItem
-from pipelines.spool import Spool, spool_path
+from pipelines.replay import main as replay_main
+from pipelines.runs import RunLock, begin_run
+from pipelines.spool import RunEnd, Spool, replay, spool_path
+from pipelines.storage import Storage
 from sample_site import ARTICLES, SampleServer, expected_comments, serve
 from tests.crawl_helpers import ROOT, crawl_command, row_counts, scrapy_crawl
 from tests.pg_cluster import ClusterError, ThrowawayCluster
@@ -115,37 +120,152 @@ def test_spool_round_trip_and_damaged_tail(tmp_path: Path) -> None:
     assert not spool.path.exists()
 
 
+def test_spool_file_name_for_a_database_url(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    url = "postgresql+psycopg://crawler:secret@db.example/news"
+    # As the README says: the sha256 of the URL with its password hidden, 12 hex digits.
+    digest = hashlib.sha256(b"postgresql+psycopg://crawler:***@db.example/news").hexdigest()
+    expected = tmp_path / f"postgresql-{digest[:12]}.jsonl"
+    assert spool_path(url, tmp_path) == expected
+
+    assert replay_main(["--database-url", url, "--spool-dir", str(tmp_path), "--show-path"]) == 0
+    assert capsys.readouterr().out == f"{expected}\n"
+    assert spool_path("sqlite:///var/crawl.sqlite").parent == Path("var/spool")
+
+
+def test_replay_writes_each_item_under_its_run_and_the_run_ends_in_order(
+    pg_storage: Storage, tmp_path: Path
+) -> None:
+    engine = pg_storage.engine
+    started = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
+    first, second = (begin_run(engine, "rtl", "rtl", {}, started) for _ in range(2))
+    assert _statuses(engine) == [(first, "interrupted", None), (second, "running", None)]
+
+    def article(article_id: str) -> ArticleItem:
+        url = f"https://www.rtl.fr/actu/monde/a-{article_id}"
+        return ArticleItem(url=url, canonical_url=url, article_id=article_id, title="Titre",
+                           body="Corps.", published_at=started)  # fmt: skip
+
+    spool = Spool(spool_path(pg_storage.engine.url, tmp_path))
+    spool.append([article("7700000001")], run_id=first)
+    ended = started + timedelta(hours=1)
+    stats = {"finish_reason": "finished", "response_received_count": 12,
+             "downloader/request_count": 13, "store/spool_pending": 1, "start_time": started}
+    spool.append_run_end(RunEnd(first, ended, stats))  # fmt: skip
+    spool.append([article("7700000002")])  # a line from before runs were recorded
+    assert len(spool) == 2
+
+    result = replay(pg_storage, spool, run_id=second)
+
+    assert (result.articles_new, result.runs_ended) == (2, 1)
+    assert not spool.path.exists()
+    with engine.connect() as conn:
+        owners = conn.execute(
+            sa.text("SELECT article_id, first_run_id FROM articles ORDER BY 1")
+        ).all()
+        row = conn.execute(
+            sa.text("SELECT finished_at, requests, responses, stats FROM crawl_runs WHERE id = :i"),
+            {"i": first},
+        ).one()
+    assert [tuple(o) for o in owners] == [("7700000001", first), ("7700000002", second)]
+    assert _statuses(engine) == [(first, "failed", "finished"), (second, "running", None)]
+    assert (row.finished_at, row.requests, row.responses) == (ended, 13, 12)
+    assert row.stats == {**stats, "start_time": started.isoformat()}
+
+    # A run's end is written once: replaying an old copy of it changes nothing.
+    spool.append_run_end(RunEnd(first, ended + timedelta(hours=1), {"finish_reason": "x"}))
+    replay(pg_storage, spool)
+    assert _statuses(engine) == [(first, "failed", "finished"), (second, "running", None)]
+
+
+def _statuses(engine: sa.Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, status, finish_reason FROM crawl_runs ORDER BY id")
+        ).all()
+    return [tuple(row) for row in rows]
+
+
 # --- the database goes away in the middle of a crawl -----------------------------------
 
 
-def test_database_down_mid_crawl_loses_nothing(
+def _lock_holder(db_url: str, key: int) -> int | None:
+    """The server process holding the advisory lock ``key`` in this database, if any."""
+    try:
+        rows = _rows(db_url, "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                             " AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint)"
+                             f" = {int(key)}")  # fmt: skip
+    except sa.exc.SQLAlchemyError:
+        return None
+    return rows[0][0] if rows else None
+
+
+def test_database_restarts_mid_crawl_the_lock_holds_and_nothing_is_lost(
     site: SampleServer, cluster: ThrowawayCluster, tmp_path: Path
 ) -> None:
+    """A restart mid-crawl, then an outage until the crawl has ended, then `make replay`."""
     spool_dir = tmp_path / "spool"
     spool = Spool(spool_path(cluster.url, spool_dir))
-    crawl = _start_crawl(site, cluster.url, STORE_SPOOL_DIR=str(spool_dir))
+    settings = {"STORE_SPOOL_DIR": str(spool_dir)}
+    key = RunLock(sa.create_engine(cluster.url), "rtl").key
+    crawl = _start_crawl(site, cluster.url, RUN_LOCK_CHECK_SECONDS="0.2", **settings)
     try:
         _wait_for(lambda: _count(cluster.url) >= 5, crawl, "5 articles stored")
+        before = _lock_holder(cluster.url, key)
+        assert before is not None
         cluster.stop()
         _wait_for(lambda: spool.path.exists() and len(spool) >= 3, crawl, "items spooled")
-        cluster.start()
+        site.hold()  # the crawl waits on its pages: it cannot end while the test looks
+        cluster.start()  # a restart: every session is new, none holds the lock
+        _wait_for(lambda: _lock_holder(cluster.url, key) not in (None, before), crawl,
+                  "the lock taken again")  # fmt: skip
+
+        second = scrapy_crawl(site.base_url, cluster.url, settings=settings)
+
+        assert second.returncode == ALREADY_RUNNING == 75, second.stderr[-3000:]
+        assert "Not started: another run of 'rtl' is still going" in second.stdout
+        # Down again, until the crawl has ended.
+        cluster.stop()
+        site.release()
         out, err = crawl.communicate(timeout=180)
     finally:
+        site.release()
         if crawl.poll() is None:
             crawl.kill()
     assert "items spooled to" in err
+    assert "the end of run 1 waits in" in err
+    assert crawl.returncode == CRAWL_FAILED == 1, err[-3000:]  # items were left waiting
+    pending = len(spool)
+    ends = [entry for entry, _ in spool.entries() if isinstance(entry, RunEnd)]
+    assert pending > 0 and [end.run_id for end in ends] == [1]
+    assert ends[0].stats["store/spool_pending"] == pending
 
-    # Whatever the run could not write back itself, the replay command does.
+    # Whatever the run could not write back itself, the replay command does, its end too.
+    cluster.start()
+    assert _rows(cluster.url, "SELECT id, status FROM crawl_runs") == [(1, "running")]
     replayed = subprocess.run(
         [sys.executable, "-m", "pipelines.replay", "--database-url", cluster.url,
          "--spool-dir", str(spool_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert replayed.returncode == 0, replayed.stderr
+    assert f"Wrote {pending} spooled items" in replayed.stdout
+    assert "1 runs' ends recorded in crawl_runs" in replayed.stdout
     assert not spool.path.exists()
     _assert_complete(cluster.url)
-    stats = _rows(cluster.url, "SELECT (stats->>'store/spooled')::int FROM crawl_runs")
-    assert stats[0][0] >= 3
+    runs = _rows(
+        cluster.url,
+        "SELECT id, status, finish_reason, finished_at IS NOT NULL, requests,"
+        " (stats->>'downloader/request_count')::int, (stats->>'store/spool_pending')::int,"
+        " (stats->>'store/spooled')::int >= 3 FROM crawl_runs",
+    )
+    assert len(runs) == 1
+    run_id, status, reason, finished, requests, counted, still_pending, spooled = runs[0]
+    assert (run_id, status, reason, finished) == (1, "failed", "finished", True)
+    assert requests == counted > 0
+    assert (still_pending, spooled) == (pending, True)
+    # Spooled or not, every row names the run that crawled it.
+    assert _rows(cluster.url, "SELECT DISTINCT first_run_id FROM articles") == [(1,)]
+    assert _rows(cluster.url, "SELECT DISTINCT first_run_id FROM comments") == [(1,)]
 
 
 def test_items_spooled_by_one_run_are_written_by_the_next(

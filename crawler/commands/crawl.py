@@ -42,7 +42,10 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.start()
         error = errors[0] if errors else None
         self.exitcode = exit_code(crawler.stats.get_stats(), error)
-        if self.exitcode == ALREADY_RUNNING:
+        if self.exitcode == ALREADY_RUNNING and error is None:
+            print("Stopped: another run of the same job took the lock while the database was "
+                  "restarting; see crawl_runs")
+        elif self.exitcode == ALREADY_RUNNING:
             logger.warning("%s", error)
             print(f"Not started: {error}")
         elif error is not None:

@@ -14,6 +14,7 @@ from alembic import context
 
 from crawler.config import database_url
 from schemas.engine import create_engine
+from schemas.migrate import lock_in_transaction, migration_lock
 from schemas.tables import metadata
 
 config = context.config
@@ -57,7 +58,9 @@ def run_online() -> None:
             if conn.dialect.name == "sqlite":
                 conn.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
             _configure(connection=conn, dialect_name=conn.dialect.name)
-            with context.begin_transaction():
+            # As in schemas.migrate: one migration of a database at a time.
+            with migration_lock(conn), context.begin_transaction():
+                lock_in_transaction(conn)
                 context.run_migrations()
     finally:
         engine.dispose()
