@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load serve-sample clean
+.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load eval serve-sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ ARTICLES ?= 1000
 ## Crawl a generated site of ARTICLES articles into a temporary PostgreSQL database; print memory and rate.
 bench-load: $(STAMP)
 	$(BIN)/python -m benchmarks.load --articles $(ARTICLES)
+
+## Score the parser (site, generic, full) and trafilatura alone on tests/fixtures/eval: per-field accuracy, body P/R/F1, CPU ms per page.
+eval: $(STAMP)
+	$(BIN)/python -m benchmarks.eval
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)
