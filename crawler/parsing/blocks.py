@@ -38,31 +38,53 @@ def _only_a_link(element: etree._Element, value: str) -> bool:
     return bool(anchors) and len(linked) >= 0.9 * len(normalize_text(value))
 
 
-def paragraph_container(root: etree._Element) -> etree._Element | None:
-    """The element holding the article's paragraphs: the parent of the most paragraph
-    text, widened to its parent while sibling blocks there hold paragraphs too (text
-    split by an ad slot or a wrapper per section)."""
-    totals: dict[etree._Element, int] = {}
+def _paragraph_sizes(root: etree._Element) -> list[tuple[etree._Element, int]]:
+    """Paragraphs of text under ``root`` (outside noise, long enough to be text rather
+    than a caption or a label) with their length."""
+    sizes = []
     for p in root.iter("p"):
-        parent = p.getparent()
-        if parent is None or not _usable(p, root):
+        if p.getparent() is None or not _usable(p, root):
             continue
         size = len(normalize_text(element_text(p)))
         if size >= MIN_PARAGRAPH:
-            totals[parent] = totals.get(parent, 0) + size
-    if not totals:
+            sizes.append((p, size))
+    return sizes
+
+
+def largest_paragraph_group(root: etree._Element) -> int:
+    """Characters of text in the paragraphs that share one parent, for the parent that
+    holds the most: a listing's teasers sit one per card, an article's text together."""
+    totals: dict[etree._Element, int] = {}
+    for p, size in _paragraph_sizes(root):
+        parent = p.getparent()
+        totals[parent] = totals.get(parent, 0) + size
+    return max(totals.values(), default=0)
+
+
+#: Share of the page's paragraph text the article container holds at least.
+CONTAINER_SHARE = 0.8
+
+
+def paragraph_container(root: etree._Element) -> etree._Element | None:
+    """The element holding the article's paragraphs: the deepest one that contains
+    ``CONTAINER_SHARE`` of the paragraph text under ``root`` (text split by an ad slot,
+    a wrapper per section or one block per live-blog entry stays together)."""
+    sizes = _paragraph_sizes(root)
+    if not sizes:
         return None
-    best = max(totals, key=totals.__getitem__)
-    for _ in range(2):
-        parent = best.getparent()
-        if parent is None or best is root:
-            break
-        siblings = sum(total for element, total in totals.items()
-                       if element is not best and element.getparent() is parent)
-        if siblings == 0:
-            break
-        best = parent
-    return best
+    total = sum(size for _, size in sizes)
+    held: dict[etree._Element, int] = {}
+    depth: dict[etree._Element, int] = {}
+    for p, size in sizes:
+        # From the paragraph's parent up to ``root``; depth counts down from the parent.
+        chain = [p.getparent()]
+        while chain[-1] is not root and chain[-1].getparent() is not None:
+            chain.append(chain[-1].getparent())
+        for level, ancestor in enumerate(reversed(chain)):
+            held[ancestor] = held.get(ancestor, 0) + size
+            depth[ancestor] = level
+    candidates = [e for e, n in held.items() if n >= CONTAINER_SHARE * total]
+    return max(candidates, key=depth.__getitem__) if candidates else root
 
 
 def container_blocks(container: etree._Element, skip_texts: set[str]) -> list[Block]:

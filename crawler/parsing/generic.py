@@ -51,12 +51,28 @@ _LEAD_CLASS = re.compile(
     r"chapo|chapeau|\blead\b|-lead|lead-|intro|standfirst|excerpt|accroche|summary|resume"
     r"|article-desc|description"
 )
-_BYLINE_CLASS = re.compile(r"author|auteur|byline|signature|journalist|writer|credit")
+_BYLINE_CLASS = re.compile(
+    r"author|auteur|byline|signature|journalist|writer|credit|username|name-uid"
+)
 _DEFAULT_IMAGE = re.compile(
     r"default|placeholder|fallback|logo|generique|generic|no[-_]?image|share[-_]?image"
     r"|og[-_]image|opengraph|social[-_]", re.IGNORECASE,
 )
-_BY = re.compile(r"^\s*(?:par|by|de|texte|propos recueillis par)\s*:?\s+", re.IGNORECASE)
+_BY = re.compile(
+    r"^\s*(?:publi[ée]e?\s+par|[ée]crit\s+par|propos recueillis par|par|by|de"
+    r"|texte(?:\s+et\s+photos?)?|photos?)\s*:?\s+",
+    re.IGNORECASE,
+)
+# A role before the name ("Par notre correspondant Marc Rivière").
+_ROLE = re.compile(
+    r"^\s*(?:(?:notre|nos|votre)\s+)?(?:correspondante?s?|envoy[ée]e?s?\s+sp[ée]ciale?s?"
+    r"|journaliste|reporter|r[ée]dacteur|r[ée]dactrice)\s+",
+    re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:de\s+|du\s+|des\s+|le\s+|la\s+|van\s+|von\s+)?"
+    r"[A-ZÀ-Ý][\w'’.-]+){1,3}$"
+)
 _PUBLISHED_TEXT = re.compile(
     r"(?:publi[ée]e?|mis en ligne|post[ée]e?)\s+(?:le\s+)?(?P<date>[^|\n]{6,45}?)"
     r"(?=\s*(?:[|,•·]|mis\s+[àa]\s+jour|modifi|actualis|$))",
@@ -162,13 +178,16 @@ def split_byline(value: str) -> tuple[list[str], list[str]]:
     value = _BY.sub("", normalize_text(value))
     # A date or a role after the names ("Publié le ...", "| Journaliste", "01.06.2023")
     # is not a name.
-    value = re.split(r"\s[|•·–—-]\s|\bpubli|\bmis\s+[àa]\s+jour|\ble\s+\d|\s\d", value,
-                     flags=re.IGNORECASE)[0]
+    value = re.split(
+        r"\s[|•·–—-]\s|\bpubli|\bmis\s+[àa]\s+jour|\bdiffus|\s\d"
+        r"|\sle\s+(?:\d|lun|mar|mer|jeu|ven|sam|dim)",
+        value, flags=re.IGNORECASE,
+    )[0]
     value = re.sub(r"[()]", " ", value)
     parts = re.split(r",|\s+et\s+|\s+and\s+|\s*&\s*|\s+avec\s+|\s*/\s*|\s+pour\s+", value)
     names, agencies = [], []
     for part in (normalize_text(p) for p in parts):
-        part = _BY.sub("", part)
+        part = _ROLE.sub("", _BY.sub("", part))
         if not part:
             continue
         if part.casefold() in AGENCIES:
@@ -178,7 +197,7 @@ def split_byline(value: str) -> tuple[list[str], list[str]]:
     return dedupe(names), dedupe(agencies)
 
 
-_BYLINE_TEXT = re.compile(r"^\s*(?:par|by)\s+\w", re.IGNORECASE)
+_BYLINE_TEXT = re.compile(r"^\s*(?:(?:publi[ée]e?|[ée]crit)\s+)?(?:par|by)\s+\w", re.IGNORECASE)
 
 
 def _byline_text_nodes(ctx: Context, root: Selector) -> list[Selector]:
@@ -261,6 +280,89 @@ def _text_date(ctx: Context, pattern: re.Pattern[str]) -> str | None:
             if parse_date(value) is not None:
                 return value
     return None
+
+
+_DATE_IN_TEXT = re.compile(
+    r"\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}(?:\s*(?:[-,à]|\s)\s*\d{1,2}\s*[h:]\s*\d{2})?"
+    r"|\b\d{1,2}(?:er)?\s+(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre"
+    r"|octobre|novembre|d[ée]cembre)\s+(?:19|20)\d{2}(?:\s+[àa]\s+\d{1,2}\s*[h:]\s*\d{2})?",
+    re.IGNORECASE,
+)
+#: Longest text that still reads as a line of the article's header (byline, dateline).
+_HEADER_LINE = 200
+
+
+def header_date(ctx: Context) -> str | None:
+    """The first date written in a short line of the article, outside its paragraphs of
+    text (a dateline such as "Chloé Vermeulen - 23/11/2019 - 10:00")."""
+    for _, text in _header_lines(ctx):
+        match = _DATE_IN_TEXT.search(text)
+        if match and parse_date(match.group(0)) is not None:
+            return match.group(0)
+    return None
+
+
+def _header_lines(ctx: Context) -> list[tuple[Selector, str]]:
+    """Short lines of the article outside its paragraphs of text, in page order."""
+    root = article_root(ctx)
+    if root is ctx.page.sel:
+        bodies = ctx.page.sel.css("body")
+        root = bodies[0] if bodies else ctx.page.sel
+    lines = []
+    for node in root.xpath(
+        ".//text()[not(ancestor::script or ancestor::style or ancestor::a)]/parent::*"
+    ):
+        if inside(node.root, ctx.page.sel.root) or node.root.tag in {"p", "li"}:
+            continue
+        text = node_text(node)
+        if text and len(text) <= _HEADER_LINE:
+            lines.append((node, text))
+    return lines
+
+
+def dateline_author(ctx: Context) -> list[str]:
+    """The name before the date of a dateline ("Chloé Vermeulen - 23/11/2019 - 10:00",
+    "Olivier Besnard · Diffusé le ...")."""
+    for _, text in _header_lines(ctx):
+        match = _DATE_IN_TEXT.search(text) or re.search(
+            r"\b(?:le|diffus[ée]e?|publi[ée]e?)\b", text, re.IGNORECASE)
+        if not match or match.start() == 0:
+            continue
+        names, _ = split_byline(text[: match.start()])
+        if names and all(_NAME.match(name) for name in names):
+            return names
+    return []
+
+
+def heading_before_text(ctx: Context) -> str | None:
+    """Without an ``h1``: the first sub-level heading, else the first bold line, above the
+    article's first long paragraph (old templates and print versions)."""
+    first_text = next(
+        (p for p in _outside_noise(ctx, "p") if len(node_text(p)) >= 150), None
+    )
+    if first_text is None:
+        return None
+    order = {element: i for i, element in enumerate(ctx.page.sel.root.iter())}
+    limit = order[first_text.root]
+    for css in ("h2, h3", "b, strong"):
+        for node in _outside_noise(ctx, css):
+            if order.get(node.root, limit) >= limit:
+                break
+            value = node_text(node)
+            if 20 <= len(value) <= 250 and value.casefold() not in _site_names(ctx):
+                return value
+    return None
+
+
+def title_with_site_name(ctx: Context) -> str | None:
+    """``<title>`` when it reads "Headline - Site" (a bare site name, or "Site - Version
+    imprimable", is no headline)."""
+    title = ctx.page.title_tag
+    if not title or not _SEPARATORS.search(title):
+        return None
+    value = title_tag(ctx)
+    host = ctx.page.response.url.split("/")[2].removeprefix("www.").casefold()
+    return None if not value or value.casefold() in _site_names(ctx) | {host} else value
 
 
 def published_markup(ctx: Context) -> str | None:
@@ -383,6 +485,8 @@ FIELDS: dict[str, Candidates] = {
         (GENERIC, headline),
         (OPEN_GRAPH, lambda ctx: ctx.page.meta("og:title")),
         (META, lambda ctx: ctx.page.meta("twitter:title")),
+        (META, title_with_site_name),
+        (GENERIC, heading_before_text),
         (META, title_tag),
     ),
     "lead": (
@@ -396,6 +500,7 @@ FIELDS: dict[str, Candidates] = {
         (GENERIC, lambda ctx: byline(ctx)[0]),
         (OPEN_GRAPH, lambda ctx: _meta_author(ctx, "article:author")),
         (META, lambda ctx: _meta_author(ctx, "author")),
+        (GENERIC, dateline_author),
     ),
     "co_credit": (
         (JSON_LD, lambda ctx: next(iter(_ld_people(ctx)[1]), None)),
@@ -408,6 +513,7 @@ FIELDS: dict[str, Candidates] = {
             "date", "pubdate", "publish-date", "dc.date", "DC.date.issued", "datePublished")),
         (GENERIC, published_markup),
         (GENERIC, lambda ctx: maintext.publication_date(ctx.page.sel.root, ctx.page.response.url)),
+        (GENERIC, header_date),
     ),
     "modified_at": (
         (JSON_LD, lambda ctx: _differs(jsonld.as_text(ctx.page.ld.get("dateModified")), ctx)),

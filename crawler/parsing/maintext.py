@@ -67,7 +67,8 @@ def body_blocks(
         # link is worse than one missing a short paragraph.
         favor_precision=True,
         include_comments=False,
-        include_tables=False,
+        # Old templates and print versions lay the whole page out in a table.
+        include_tables=True,
         include_images=False,
         include_links=False,
         with_metadata=False,

@@ -18,8 +18,7 @@ from urllib.parse import urljoin
 
 from parsel import Selector
 
-from crawler.parsing.blocks import paragraph_container
-from crawler.parsing.text import element_text
+from crawler.parsing.blocks import largest_paragraph_group
 from crawler.parsing.urls import is_article_url
 
 NOT_AN_ARTICLE = "not_an_article"
@@ -44,11 +43,7 @@ MIN_ARTICLE_LINKS = 5
 def _has_article_text(sel: Selector) -> bool:
     # A template never seen before still shows itself as an article by its text: one
     # container of long paragraphs, where a listing has short teasers in separate cards.
-    container = paragraph_container(sel.root)
-    if container is None:
-        return False
-    text = sum(len(element_text(p)) for p in container.iter("p"))
-    return text >= MIN_ARTICLE_TEXT
+    return largest_paragraph_group(sel.root) >= MIN_ARTICLE_TEXT
 
 
 def has_article_markup(sel: Selector) -> bool:

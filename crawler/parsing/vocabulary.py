@@ -44,7 +44,14 @@ RELATED_HEADING = re.compile(
 )
 
 
+#: Elements a page's own classes never make noise: CMSs put layout flags such as
+#: ``one-sidebar`` or ``has-comments`` on them.
+NEVER_NOISE = frozenset({"html", "body", "main", "article"})
+
+
 def _marked(element: etree._Element) -> bool:
+    if element.tag.lower() in NEVER_NOISE:
+        return False
     classes = class_tokens(element)
     if classes & NOISE_CLASSES:
         return True
@@ -76,6 +83,8 @@ def is_body_noise(element: etree._Element) -> bool:
         return False
     if element.tag.lower() in MEDIA_TAGS:
         return True
+    if element.tag.lower() in NEVER_NOISE:
+        return False
     names = " ".join(class_tokens(element)).lower()
     return any(fragment in names for fragment in MEDIA_FRAGMENTS) or is_noise(element)
 
