@@ -158,8 +158,10 @@ def lead_element(ctx: Context) -> str | None:
 # --- Authors ----------------------------------------------------------------------------
 
 
-def _ld_people(ctx: Context) -> tuple[list[str], list[str]]:
-    sites = _site_names(ctx)
+def ld_people(ctx: Context) -> tuple[list[str], list[str]]:
+    """JSON-LD authors: the names of people, and of organisations credited beside them
+    (an agency such as AFP; not the site itself)."""
+    sites = _site_names(ctx) | {"rtl", "rtl.fr"}
     people, organisations = [], []
     for author in jsonld.as_list(ctx.page.ld.get("author")):
         name = jsonld.as_text(author)
@@ -381,7 +383,8 @@ def _differs(value: str | None, ctx: Context) -> str | None:
 # --- Image, body, the rest --------------------------------------------------------------
 
 
-def _ld_image(ctx: Context) -> tuple[Any, str | None, str | None]:
+def ld_image_parts(ctx: Context) -> tuple[Any, str | None, str | None]:
+    """The JSON-LD image object, its caption and its credit (without "Crédit :")."""
     image = next(iter(jsonld.as_list(ctx.page.ld.get("image"))), None)
     caption = credit = None
     if isinstance(image, dict):
@@ -401,12 +404,12 @@ def og_image(ctx: Context) -> dict[str, Any] | None:
     url = ctx.page.absolute(ctx.page.meta("og:image", "og:image:url", "og:image:secure_url"))
     if not url or is_default_image(url):
         return None
-    _, caption, credit = _ld_image(ctx)
+    _, caption, credit = ld_image_parts(ctx)
     return {"url": url, "caption": caption, "credit": credit}
 
 
 def ld_image(ctx: Context) -> dict[str, Any] | None:
-    image, caption, credit = _ld_image(ctx)
+    image, caption, credit = ld_image_parts(ctx)
     url = ctx.page.absolute(jsonld.as_text(image))
     if not url or is_default_image(url):
         return None
@@ -496,14 +499,14 @@ FIELDS: dict[str, Candidates] = {
         (META, lambda ctx: ctx.page.meta("description", "twitter:description")),
     ),
     "authors": (
-        (JSON_LD, lambda ctx: _ld_people(ctx)[0]),
+        (JSON_LD, lambda ctx: ld_people(ctx)[0]),
         (GENERIC, lambda ctx: byline(ctx)[0]),
         (OPEN_GRAPH, lambda ctx: _meta_author(ctx, "article:author")),
         (META, lambda ctx: _meta_author(ctx, "author")),
         (GENERIC, dateline_author),
     ),
     "co_credit": (
-        (JSON_LD, lambda ctx: next(iter(_ld_people(ctx)[1]), None)),
+        (JSON_LD, lambda ctx: next(iter(ld_people(ctx)[1]), None)),
         (GENERIC, lambda ctx: next(iter(byline(ctx)[1]), None)),
     ),
     "published_at": (

@@ -17,9 +17,9 @@ from typing import Any
 from crawler.parsing import jsonld
 from crawler.parsing.blocks import container_blocks, paragraph_container
 from crawler.parsing.document import Page, node_text
-from crawler.parsing.generic import is_default_image
+from crawler.parsing.generic import is_default_image, ld_image_parts, ld_people
 from crawler.parsing.layouts import Context, Layout, ld
-from crawler.parsing.text import dedupe, normalize_text, strip_credit_prefix
+from crawler.parsing.text import normalize_text
 from crawler.parsing.vocabulary import inside
 
 from .v2019 import LAYOUT as V2019
@@ -68,33 +68,10 @@ def _lead(ctx: Context) -> str | None:
     return jsonld.as_text(ctx.page.ld.get("description"))
 
 
-def _people(ctx: Context) -> tuple[list[str], list[str]]:
-    """Author names, and the names of organisations credited beside them (not the
-    publisher itself)."""
-    publisher = (jsonld.as_text(ctx.page.ld.get("publisher")) or "").casefold()
-    people, organisations = [], []
-    for author in jsonld.as_list(ctx.page.ld.get("author")):
-        name = jsonld.as_text(author)
-        if not name:
-            continue
-        if isinstance(author, dict) and "Organization" in jsonld.types(author):
-            if name.casefold() not in _SITE_NAMES | {publisher}:
-                organisations.append(name)
-        else:
-            people.append(name)
-    return dedupe(people), dedupe(organisations)
-
-
 def _image(ctx: Context) -> dict[str, Any] | None:
     """The JSON-LD image with its caption and credit; its URL is the full-size
     ``og:image`` when there is one, as for every layout."""
-    image = next(iter(jsonld.as_list(ctx.page.ld.get("image"))), None)
-    caption = credit = None
-    if isinstance(image, dict):
-        caption = jsonld.as_text(image.get("caption"))
-        credit = strip_credit_prefix(
-            jsonld.as_text(image.get("creditText") or image.get("copyrightHolder"))
-        )
+    image, caption, credit = ld_image_parts(ctx)
     og_image = ctx.page.absolute(ctx.page.meta("og:image", "og:image:url"))
     url = og_image if og_image and not is_default_image(og_image) else None
     url = url or ctx.page.absolute(jsonld.as_text(image))
@@ -121,8 +98,8 @@ LAYOUT = Layout(
     fields={
         "title": _title,
         "lead": _lead,
-        "authors": lambda ctx: _people(ctx)[0],
-        "co_credit": lambda ctx: next(iter(_people(ctx)[1]), None),
+        "authors": lambda ctx: ld_people(ctx)[0],
+        "co_credit": lambda ctx: next(iter(ld_people(ctx)[1]), None),
         "published_at": ld("datePublished"),
         "modified_at": lambda ctx: (
             v if (v := jsonld.as_text(ctx.page.ld.get("dateModified")))
