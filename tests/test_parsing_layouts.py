@@ -153,3 +153,47 @@ def test_unknown_layout_with_many_links_is_still_an_article_not_a_listing() -> N
     item = parse_page(HtmlResponse(url=UNKNOWN, body=body.encode()), base_url="https://www.rtl.fr")
     assert isinstance(item, ArticleItem)
     assert item.title == "Tempête Ciaran : 1,2 million de foyers privés d'électricité"
+
+
+@pytest.mark.parametrize(
+    ("byline", "names", "agencies"),
+    [
+        ("Par Hélène Le Goff et Marc Riou, avec AFP", ["Hélène Le Goff", "Marc Riou"], ["AFP"]),
+        ("Par Thibault Marchand - Publié le 03/02/2020 à 07:15", ["Thibault Marchand"], []),
+        ("Publié par Isabelle Noël le mar 12/03/2019 - 14:22", ["Isabelle Noël"], []),
+        ("Texte et photos : Aline Marquet — 20 avril 2023", ["Aline Marquet"], []),
+        ("Par notre correspondant Marc Rivière", ["Marc Rivière"], []),
+        ("Benoît Salvat 01.06.2023 15:05", ["Benoît Salvat"], []),
+        ("AFP", [], ["AFP"]),
+    ],
+)
+def test_bylines_split_into_names_and_agencies(
+    byline: str, names: list[str], agencies: list[str]
+) -> None:
+    from crawler.parsing.generic import split_byline
+
+    assert split_byline(byline) == (names, agencies)
+
+
+def test_a_print_page_without_metadata_gives_headline_dateline_and_text() -> None:
+    page = """<html><head><title>Radio Nord - Version imprimable</title></head><body>
+      <table><tr><td><img src="/logo.gif" alt="Radio Nord"></td></tr>
+      <tr><td><font size="5"><b>Lille : le beffroi rouvre ses portes au public</b></font><br>
+      <font size="2">Chloé Vermeulen - 23/11/2019 - 10:00</font></td></tr>
+      <tr><td><p>Fermé depuis deux ans pour des travaux de consolidation, le beffroi de
+      l'hôtel de ville accueille de nouveau les visiteurs depuis samedi matin, avec un
+      nouvel ascenseur et une scénographie consacrée à l'histoire de la cité.</p>
+      <p>Les réservations sont ouvertes en ligne, et la visite reste gratuite pour les
+      habitants de la métropole qui présentent un justificatif de domicile.</p></td></tr>
+      </table></body></html>"""
+    item = parse_article(HtmlResponse(url="https://radio-nord.example/imprimer/42",
+                                      body=page.encode()))
+    assert item.title == "Lille : le beffroi rouvre ses portes au public"
+    assert item.authors == ["Chloé Vermeulen"]
+    assert item.published_at == "23/11/2019 - 10:00"
+    assert [b["text"][:30] for b in item.body_blocks] == [
+        "Fermé depuis deux ans pour des", "Les réservations sont ouvertes"
+    ]
+    assert {item.extraction[f] for f in ("title", "authors", "published_at", "body")} == {
+        "generic"
+    }

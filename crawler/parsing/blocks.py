@@ -6,6 +6,7 @@ import re
 
 from lxml import etree
 
+from crawler.parsing.dates import DATE_IN_TEXT
 from crawler.parsing.text import element_text, normalize_text
 from crawler.parsing.vocabulary import RELATED_HEADING, inside, is_body_noise
 
@@ -15,6 +16,29 @@ _HEADING = re.compile(r"h[1-6]")
 _BLOCK_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "li"})
 #: A paragraph this short is a caption, a byline or a label rather than article text.
 MIN_PARAGRAPH = 40
+
+
+_BYLINE_START = re.compile(
+    r"^\s*(?:(?:publi[ée]e?|[ée]crit)\s+(?:par|le)|par|by|mis\s+[àa]\s+jour)\s", re.IGNORECASE
+)
+#: Longest line that can still be a byline or a dateline rather than text.
+HEADER_LINE = 120
+
+
+def is_header_line(text: str) -> bool:
+    """True for a short line that is a byline or a dateline ("Par ...", "Chloé Vermeulen
+    - 23/11/2019 - 10:00"), not article text."""
+    return len(text) <= HEADER_LINE and bool(
+        _BYLINE_START.match(text) or DATE_IN_TEXT.search(text)
+    )
+
+
+def drop_header_lines(blocks: list[Block]) -> list[Block]:
+    """The blocks without the bylines and datelines that open them."""
+    start = 0
+    while start < len(blocks) and is_header_line(blocks[start]["text"]):
+        start += 1
+    return blocks[start:]
 
 
 def trim_headings(blocks: list[Block]) -> list[Block]:
@@ -124,4 +148,4 @@ def container_blocks(container: etree._Element, skip_texts: set[str]) -> list[Bl
         if normalize_text(value).casefold() in skip_texts:
             continue
         blocks.append({"type": "heading" if heading else "paragraph", "text": value})
-    return trim_headings(blocks)
+    return trim_headings(drop_header_lines(blocks))

@@ -28,6 +28,14 @@ _BARE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 # Anything longer is a sentence, not a date.
 _MAX_TEXT_LENGTH = 80
 
+#: A date written in a line of text: "23/11/2019 - 10:00", "2 novembre 2023 à 10h15".
+DATE_IN_TEXT = re.compile(
+    r"\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}(?:\s*(?:[-,à]|\s)\s*\d{1,2}\s*[h:]\s*\d{2})?"
+    r"|\b\d{1,2}(?:er)?\s+(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre"
+    r"|octobre|novembre|d[ée]cembre)\s+(?:19|20)\d{2}(?:\s+[àa]\s+\d{1,2}\s*[h:]\s*\d{2})?",
+    re.IGNORECASE,
+)
+
 #: Nothing on the site predates the web; earlier dates are parsing accidents.
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 #: Clocks and time zones differ a little; more than this ahead is a wrong date.

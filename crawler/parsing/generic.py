@@ -20,7 +20,7 @@ from parsel import Selector
 
 from crawler.parsing import jsonld, maintext
 from crawler.parsing.blocks import Block
-from crawler.parsing.dates import parse_date
+from crawler.parsing.dates import DATE_IN_TEXT, parse_date
 from crawler.parsing.document import node_text
 from crawler.parsing.layouts import Context
 from crawler.parsing.text import (
@@ -284,12 +284,6 @@ def _text_date(ctx: Context, pattern: re.Pattern[str]) -> str | None:
     return None
 
 
-_DATE_IN_TEXT = re.compile(
-    r"\b\d{1,2}[/.]\d{1,2}[/.](?:19|20)\d{2}(?:\s*(?:[-,à]|\s)\s*\d{1,2}\s*[h:]\s*\d{2})?"
-    r"|\b\d{1,2}(?:er)?\s+(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[uû]t|septembre"
-    r"|octobre|novembre|d[ée]cembre)\s+(?:19|20)\d{2}(?:\s+[àa]\s+\d{1,2}\s*[h:]\s*\d{2})?",
-    re.IGNORECASE,
-)
 #: Longest text that still reads as a line of the article's header (byline, dateline).
 _HEADER_LINE = 200
 
@@ -298,7 +292,7 @@ def header_date(ctx: Context) -> str | None:
     """The first date written in a short line of the article, outside its paragraphs of
     text (a dateline such as "Chloé Vermeulen - 23/11/2019 - 10:00")."""
     for _, text in _header_lines(ctx):
-        match = _DATE_IN_TEXT.search(text)
+        match = DATE_IN_TEXT.search(text)
         if match and parse_date(match.group(0)) is not None:
             return match.group(0)
     return None
@@ -326,11 +320,11 @@ def dateline_author(ctx: Context) -> list[str]:
     """The name before the date of a dateline ("Chloé Vermeulen - 23/11/2019 - 10:00",
     "Olivier Besnard · Diffusé le ...")."""
     for _, text in _header_lines(ctx):
-        match = _DATE_IN_TEXT.search(text) or re.search(
+        match = DATE_IN_TEXT.search(text) or re.search(
             r"\b(?:le|diffus[ée]e?|publi[ée]e?)\b", text, re.IGNORECASE)
         if not match or match.start() == 0:
             continue
-        names, _ = split_byline(text[: match.start()])
+        names, _ = split_byline(text[: match.start()].rstrip(" -–—·•|,:"))
         if names and all(_NAME.match(name) for name in names):
             return names
     return []
@@ -363,8 +357,16 @@ def title_with_site_name(ctx: Context) -> str | None:
     if not title or not _SEPARATORS.search(title):
         return None
     value = title_tag(ctx)
-    host = ctx.page.response.url.split("/")[2].removeprefix("www.").casefold()
-    return None if not value or value.casefold() in _site_names(ctx) | {host} else value
+    if not value:
+        return None
+    host = ctx.page.response.url.split("/")[2].removeprefix("www.")
+    key = _alnum(value)
+    names = {_alnum(n) for n in _site_names(ctx)}
+    return None if key in names or key in _alnum(host) else value
+
+
+def _alnum(value: str) -> str:
+    return re.sub(r"\W+", "", value.casefold())
 
 
 def published_markup(ctx: Context) -> str | None:

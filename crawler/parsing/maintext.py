@@ -12,7 +12,7 @@ from datetime import datetime
 
 from lxml import etree
 
-from crawler.parsing.blocks import Block, trim_headings
+from crawler.parsing.blocks import Block, drop_header_lines, trim_headings
 from crawler.parsing.text import normalize_multiline, normalize_text
 from crawler.parsing.vocabulary import RELATED_HEADING, is_body_noise
 
@@ -93,7 +93,7 @@ def body_blocks(
             if not flat or flat.casefold() in skip_texts or RELATED_HEADING.match(flat):
                 continue
             blocks.append({"type": kind, "text": flat if kind == "heading" else value})
-    return trim_headings(blocks)
+    return trim_headings(drop_header_lines(blocks))
 
 
 def publication_date(root: etree._Element, url: str | None) -> str | None:
