@@ -172,3 +172,36 @@ def test_a_layout_that_fallbacks_fill_still_raises_the_alarm(
     )
     for name in ("title", "published_at", "body"):
         assert second["coverage"]["fields"][name] == shares(site=2, json_ld=35, empty=1)
+
+
+def script_shell(html: bytes) -> bytes:
+    """The page as a client-rendered shell: its head kept, its body an empty mount point
+    filled by JavaScript (what a crawler without a browser receives)."""
+    head = html.split(b"<body", 1)[0]
+    return head + b'<body><div id="app"></div><script src="/static/app.js"></script></body></html>'
+
+
+def test_a_crawl_whose_extraction_collapses_exits_with_the_alarm_and_says_why(
+    site: SampleServer, clean_pg_db_url: str
+) -> None:
+    normal_crawl(site, clean_pg_db_url)
+    pages = site.site.pages
+    switched = [path for path, page in pages.items() if RTL_ARTICLE in page.body]
+    for path in switched:
+        pages[path] = dataclasses.replace(pages[path], body=script_shell(pages[path].body))
+
+    done = scrapy_crawl(site.base_url, clean_pg_db_url, settings={"RTL_INCREMENTAL": "False"})
+
+    assert done.returncode == EXTRACTION_ALARM, done.stderr[-3000:]
+    [line] = [line for line in done.stderr.splitlines() if "Extraction alarm" in line]
+    # Every page lost its body; the head still names the headline and, on most pages,
+    # the date (article:published_time), so the alarm names the body and the refusals.
+    assert "body from the site layout on 3% of 38 article pages" in line
+    assert "body empty on 37 of 38 article pages (97%; at most 20% allowed)" in line
+    assert line.endswith(
+        "39 of 40 article pages rejected (missing_body: 36, http_404: 1, http_500: 1, "
+        "missing_title: 1; at most 50% allowed)"
+    )
+    first, second = runs(clean_pg_db_url)
+    assert second["alarm"] == line.split("Extraction alarm: ", 1)[1]
+    assert second["coverage"]["rejected_share"] == 0.975
