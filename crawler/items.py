@@ -60,7 +60,9 @@ class ArticleItem:
     #: Reader comments, parents before their replies:
     #: ``{"comment_id": str, "parent_id": str | None, "author": str | None,
     #: "posted_at": str | datetime | None, "text": str}``; after deduplication a comment
-    #: may also carry ``"duplicate_of": comment_id`` (an exact repeat by the same author).
+    #: may also carry ``"duplicate_of": comment_id`` (an exact repeat by the same author,
+    #: the later posting pointing at the first); storage decides repeats again over all
+    #: of the article's stored comments, so this mark is informative only.
     comments: list[dict[str, Any]] = field(default_factory=list)
     #: For each filled field, the method that produced it: a site layout version
     #: (``site:rtl/v2019``, ``site:rtl/v2021``), the site's URL rules (``site:rtl``),
