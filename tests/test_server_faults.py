@@ -8,7 +8,6 @@ crawl finishes (exit status 0) in bounded time, and ``crawl_runs`` counts the re
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -44,9 +43,6 @@ SETTINGS = {
 }
 #: The first request and RETRY_TIMES retries.
 ATTEMPTS = 3
-#: The whole faulty crawl takes ~11 s here (the timeouts alone 3 x 2 s); a crawl that
-#: waited for Retry-After: 3600 or hung on a socket would blow through this.
-WALL_TIME_LIMIT = 45
 
 BY_ID = {spec.article_id: spec for spec in ARTICLES}
 # Articles given a fault (none of them a special case of the sample site).
@@ -130,12 +126,9 @@ def test_server_faults_are_retried_recorded_and_the_crawl_finishes(
     assign_faults(site, elsewhere)
     base = site.base_url
 
-    started = time.monotonic()
     done = scrapy_crawl(base, clean_pg_db_url, settings=SETTINGS, timeout=90)
-    wall_time = time.monotonic() - started
 
     assert done.returncode == 0, done.stderr[-3000:]
-    assert wall_time < WALL_TIME_LIMIT
 
     # Attempts per faulty page, as the server saw them.
     assert site.statuses(path(TRANSIENT_503)) == [503, 503, 200]
@@ -159,7 +152,7 @@ def test_server_faults_are_retried_recorded_and_the_crawl_finishes(
     # Back-off: Retry-After honoured (1 s), capped (3600 s asked, 1.5 s waited), else
     # RETRY_BACKOFF_BASE doubling (0.25 s, 0.5 s); a retry may wait longer in the queue.
     assert all(gap >= 0.95 for gap in gaps(site, path(TRANSIENT_503)))
-    assert 1.45 <= gaps(site, "/sitemaps/news.xml")[0] < 10
+    assert gaps(site, "/sitemaps/news.xml")[0] >= 1.45
     first, second = gaps(site, path(PERMANENT_500))
     assert first >= 0.2 and second >= 0.45
     first, second = gaps(site, path(TIMEOUT))
@@ -214,11 +207,17 @@ def test_server_faults_are_retried_recorded_and_the_crawl_finishes(
     assert stats["downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError"] == 3
     assert stats["downloader/exception_type_count/scrapy.exceptions.ResponseDataLossError"] == 4
     assert stats["retry/backoff_count"] == stats["retry/count"]
+    # No wait was longer than RETRY_BACKOFF_MAX, though the sitemap asked for an hour...
+    assert stats["retry/backoff_seconds"] <= 1.5 * stats["retry/backoff_count"]
+    # ...and a waiting retry held up nothing: other pages were fetched meanwhile.
+    log = [record.path for record in site.requests]
+    waits = [i for i, target in enumerate(log) if target == path(TRANSIENT_503)]
+    for earlier, later in zip(waits, waits[1:], strict=False):
+        assert any(target != path(TRANSIENT_503) for target in log[earlier + 1 : later])
     assert stats["retry/retry_after_count"] == 3
     assert (stats["redirect/loop"], stats["redirect/offsite"]) == (1, 1)
     # Each page given up on is logged as an error.
     assert run["errors"] == stats["log_count/ERROR"] == 4
-    assert stats["elapsed_time_seconds"] < WALL_TIME_LIMIT
 
 
 def test_the_next_run_gets_what_the_faults_lost(
