@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load eval serve-sample clean
+.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval serve-sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+## The unit lane only: no database server, no crawl process (about half a minute).
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -m unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -185,3 +185,29 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def storage(db_url: str) -> Iterator[Storage]:
     with Storage(db_url) as storage:
         yield storage
+
+
+# --- Test lanes -------------------------------------------------------------------------
+
+#: Fixtures that give a test a PostgreSQL database.
+PG_FIXTURES = frozenset(
+    {"pg_url", "pg_db_url", "clean_pg_db_url", "empty_pg_db_url", "pg_engine", "pg_storage"}
+)
+
+
+def _uses_postgres(item: pytest.Item) -> bool:
+    if PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    # Fixtures parametrized over backends fetch PostgreSQL lazily, under the id "postgres".
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "postgres" in callspec.id.split("-")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Sort every test into its lanes: ``e2e`` (marked by its module: real crawls),
+    ``postgres`` (uses a PostgreSQL database), ``unit`` (neither: ``make test-fast``)."""
+    for item in items:
+        if _uses_postgres(item):
+            item.add_marker(pytest.mark.postgres)
+        if not (item.get_closest_marker("e2e") or item.get_closest_marker("postgres")):
+            item.add_marker(pytest.mark.unit)

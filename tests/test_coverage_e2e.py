@@ -18,6 +18,9 @@ from crawler.exitcodes import EXTRACTION_ALARM
 from sample_site import ARTICLES, SampleServer, serve
 from tests.crawl_helpers import scrapy_crawl
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 #: What a normal crawl of the sample site reads: 34 articles and the wire story's second
 #: URL stored, 5 broken pages refused (3 of them parsed first, 2 HTTP errors): 38 pages
 #: parsed, 40 read.

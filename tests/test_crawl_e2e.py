@@ -20,6 +20,9 @@ from sample_site import (
 )
 from tests.crawl_helpers import row_counts, scrapy_crawl, table_dump
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 WIRE_STORY = "7797924455"
 #: Columns a re-crawl may legitimately touch: times seen and refusal bookkeeping.
 RECRAWL_COLUMNS = ("last_seen_at", "rejected_at", "times_rejected", "run_id")

@@ -25,6 +25,9 @@ from sample_site import ARTICLES, SampleServer, expected_comments, serve
 from tests.crawl_helpers import ROOT, crawl_command, row_counts, scrapy_crawl
 from tests.pg_cluster import ClusterError, ThrowawayCluster
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 EXPECTED_COMMENTS = {spec.article_id: len(expected_comments(spec)) for spec in ARTICLES}
 
 

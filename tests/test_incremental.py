@@ -16,6 +16,9 @@ from sample_site import ARTICLES, ArticleSpec, CommentSpec, SampleServer, serve
 from sample_site.model import PARAGRAPH
 from tests.crawl_helpers import row_counts, scrapy_crawl
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 PARIS = ZoneInfo("Europe/Paris")
 BY_ID = {spec.article_id: spec for spec in ARTICLES}
 EDITED, RECENT, WIRE_ORIGINAL = "7796412031", "7797871250", "7798010327"

@@ -12,6 +12,9 @@ from crawler import settings
 from sample_site import ARTICLES, SampleServer, article_url, serve
 from tests.crawl_helpers import scrapy_crawl
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 BIG, HUGE = ARTICLES[0], ARTICLES[1]
 
 

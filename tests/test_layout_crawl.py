@@ -7,12 +7,16 @@ import re
 import subprocess
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from sample_site import ARTICLES, BROKEN_PAGES, article_url, expected_article, expected_totals
 from sample_site import serve as serve_site
 from tests.crawl_helpers import row_counts, scrapy_crawl
 from tests.test_crawl_e2e import comparable, stored_articles
+
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
 
 #: ``crawler.exitcodes``: the crawl ran but extraction coverage collapsed (EX_DATAERR).
 EXTRACTION_ALARM = 65

@@ -18,6 +18,9 @@ from sample_site import SampleServer, serve
 from schemas import migrate
 from tests.crawl_helpers import ROOT, crawl_command
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 HOLDER = sa.text(
     "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1"
     " AND database = (SELECT oid FROM pg_database WHERE datname = :database)"

@@ -17,6 +17,9 @@ from sample_site import SampleServer, serve
 from schemas import migrate
 from tests.crawl_helpers import ROOT, crawl_command, scrapy_crawl
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[SampleServer]:

@@ -34,6 +34,9 @@ from tests.fault_server import (
     unavailable,
 )
 
+#: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
+pytestmark = pytest.mark.e2e
+
 #: Short timeouts and back-off so that the faults cost seconds, not minutes.
 SETTINGS = {
     "DOWNLOAD_TIMEOUT": "2",
