@@ -100,6 +100,15 @@ class SampleServer:
         with self._server._lock:
             self._server.log.clear()
 
+    def reset(self) -> None:
+        """Back to a fresh server's state: no request logged, none held, the bundled
+        articles in the default layout (rebuilt only when a test changed them)."""
+        self.release()
+        self.clear_requests()
+        if self._articles is not None or self._layout != DEFAULT_LAYOUT:
+            self._articles, self._layout = None, DEFAULT_LAYOUT
+            self._rebuild()
+
     def count(self, path: str, method: str = "GET") -> int:
         """How many times ``path`` (path + query) was requested."""
         return sum(1 for r in self.requests if r.path == path and r.method == method)

@@ -15,6 +15,8 @@ Fixtures:
     sqlite_url       URL of an SQLite file in tmp_path, not migrated (function)
     db_url           clean_pg_db_url or sqlite_url (migrated), ids "postgres"/"sqlite"
     storage          Storage on db_url, ids "postgres"/"sqlite" (function)
+    site             the sample site, served for the whole module and reset before each
+                     test (no request logged, bundled articles, default layout)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import sqlalchemy as sa
 
 from crawler.config import database_url
 from pipelines.storage import Storage
+from sample_site import SampleServer, serve
 from schemas import migrate
 from schemas.engine import display_url
 from schemas.tables import metadata
@@ -185,6 +188,23 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def storage(db_url: str) -> Iterator[Storage]:
     with Storage(db_url) as storage:
         yield storage
+
+
+# --- The sample site ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _module_site() -> Iterator[SampleServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def site(_module_site: SampleServer) -> SampleServer:
+    """The module's sample site, as if new: tests that share a server never see each
+    other's requests, articles or layout."""
+    _module_site.reset()
+    return _module_site
 
 
 # --- Test lanes -------------------------------------------------------------------------

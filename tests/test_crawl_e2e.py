@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from sample_site import (
     article_url,
     expected_article,
     expected_totals,
-    serve,
 )
 from tests.crawl_helpers import row_counts, scrapy_crawl, table_dump
 
@@ -26,18 +24,6 @@ pytestmark = pytest.mark.e2e
 WIRE_STORY = "7797924455"
 #: Columns a re-crawl may legitimately touch: times seen and refusal bookkeeping.
 RECRAWL_COLUMNS = ("last_seen_at", "rejected_at", "times_rejected", "run_id")
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleServer]:
-    with serve() as server:
-        yield server
-
-
-@pytest.fixture
-def fresh_site(site: SampleServer) -> SampleServer:
-    site.clear_requests()
-    return site
 
 
 def crawl(site: SampleServer, db_url: str, *args: str, **settings: str) -> str:
@@ -132,9 +118,9 @@ def comparable(article: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_full_crawl_into_postgres_stores_the_sample_site_exactly(
-    fresh_site: SampleServer, clean_pg_db_url: str
+    site: SampleServer, clean_pg_db_url: str
 ) -> None:
-    crawl(fresh_site, clean_pg_db_url)
+    crawl(site, clean_pg_db_url)
 
     totals = expected_totals()
     counts = row_counts(clean_pg_db_url)
@@ -144,7 +130,7 @@ def test_full_crawl_into_postgres_stores_the_sample_site_exactly(
     assert counts["article_urls"] >= totals["article_urls_min"]
 
     stored = stored_articles(clean_pg_db_url)
-    base = fresh_site.base_url
+    base = site.base_url
     for spec in ARTICLES:
         expected = expected_article(spec, base)
         actual = stored[spec.article_id]
@@ -179,9 +165,9 @@ def test_full_crawl_into_postgres_stores_the_sample_site_exactly(
     assert {article_url(wire, base), base + wire.twin_path} <= set(wire_urls)
 
     # robots.txt is obeyed; the 500 page is retried 3 times, then recorded.
-    assert fresh_site.count(PRIVATE_PATH) == 0
+    assert site.count(PRIVATE_PATH) == 0
     broken_500 = next(page for page in BROKEN_PAGES if page.reason == "http_500")
-    assert fresh_site.count(broken_500.path) == 4
+    assert site.count(broken_500.path) == 4
 
     assert (run["status"], run["finish_reason"]) == ("finished", "finished")
     assert (run["articles_new"], run["comments_new"], run["pages_rejected"]) == (34, 233, 5)
@@ -189,50 +175,50 @@ def test_full_crawl_into_postgres_stores_the_sample_site_exactly(
 
 
 def test_same_full_crawl_twice_leaves_the_tables_unchanged(
-    fresh_site: SampleServer, clean_pg_db_url: str
+    site: SampleServer, clean_pg_db_url: str
 ) -> None:
     # Incremental runs would skip the stored pages; this re-reads every one of them.
-    crawl(fresh_site, clean_pg_db_url, RTL_INCREMENTAL="False")
+    crawl(site, clean_pg_db_url, RTL_INCREMENTAL="False")
     first = table_dump(clean_pg_db_url, ignore=RECRAWL_COLUMNS)
-    fresh_site.clear_requests()
+    site.clear_requests()
 
-    crawl(fresh_site, clean_pg_db_url, RTL_INCREMENTAL="False")
+    crawl(site, clean_pg_db_url, RTL_INCREMENTAL="False")
 
     assert table_dump(clean_pg_db_url, ignore=RECRAWL_COLUMNS) == first
     assert row_counts(clean_pg_db_url)["articles"] == 34
     # It did read the articles again (every article page, answered 200 or 304).
-    assert all(fresh_site.count(spec.path) >= 1 for spec in ARTICLES)
+    assert all(site.count(spec.path) >= 1 for spec in ARTICLES)
 
 
-def test_one_article_by_url(fresh_site: SampleServer, clean_pg_db_url: str) -> None:
+def test_one_article_by_url(site: SampleServer, clean_pg_db_url: str) -> None:
     seed = next(spec for spec in ARTICLES if spec.article_id == "7797504917")
-    url = article_url(seed, fresh_site.base_url) + "?utm_source=twitter#comments"
+    url = article_url(seed, site.base_url) + "?utm_source=twitter#comments"
 
-    crawl(fresh_site, clean_pg_db_url, f"url={url}")
+    crawl(site, clean_pg_db_url, f"url={url}")
 
     stored = stored_articles(clean_pg_db_url)
     assert list(stored) == ["7797504917"]
-    expected = expected_article(seed, fresh_site.base_url)
+    expected = expected_article(seed, site.base_url)
     assert comparable(stored["7797504917"]) == comparable(expected)
     # Only that article and its comment pages were read.
-    assert {r.path.split("?")[0] for r in fresh_site.requests} == {
+    assert {r.path.split("?")[0] for r in site.requests} == {
         "/robots.txt", seed.path, seed.path + "/commentaires",
     }  # fmt: skip
 
 
-def test_one_section(fresh_site: SampleServer, clean_pg_db_url: str) -> None:
-    crawl(fresh_site, clean_pg_db_url, "section=sport")
+def test_one_section(site: SampleServer, clean_pg_db_url: str) -> None:
+    crawl(site, clean_pg_db_url, "section=sport")
 
     stored = stored_articles(clean_pg_db_url)
     in_listing = {spec.article_id for spec in ARTICLES if spec.listing == "sport"}
     assert set(stored) == in_listing
     assert len(in_listing) >= 3
     assert not any(r.path.startswith("/sitemap") or r.path.startswith("/flux")
-                   for r in fresh_site.requests)  # fmt: skip
+                   for r in site.requests)  # fmt: skip
 
 
-def test_since_skips_older_articles(fresh_site: SampleServer, clean_pg_db_url: str) -> None:
-    crawl(fresh_site, clean_pg_db_url, "since=2019-12-01")
+def test_since_skips_older_articles(site: SampleServer, clean_pg_db_url: str) -> None:
+    crawl(site, clean_pg_db_url, "since=2019-12-01")
 
     stored = stored_articles(clean_pg_db_url)
     assert set(stored) == {
@@ -241,11 +227,11 @@ def test_since_skips_older_articles(fresh_site: SampleServer, clean_pg_db_url: s
 
 
 def test_full_crawl_into_sqlite_gives_the_same_counts(
-    fresh_site: SampleServer, tmp_path: Any
+    site: SampleServer, tmp_path: Any
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'crawl.sqlite'}"
 
-    crawl(fresh_site, db_url)
+    crawl(site, db_url)
 
     counts = row_counts(db_url)
     assert (counts["articles"], counts["comments"], counts["rejected_pages"]) == (34, 233, 5)

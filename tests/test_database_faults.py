@@ -21,7 +21,7 @@ from pipelines.replay import main as replay_main
 from pipelines.runs import RunLock, begin_run
 from pipelines.spool import RunEnd, Spool, replay, spool_path
 from pipelines.storage import Storage
-from sample_site import ARTICLES, SampleServer, expected_comments, serve
+from sample_site import ARTICLES, SampleServer, expected_comments
 from tests.crawl_helpers import ROOT, crawl_command, row_counts, scrapy_crawl
 from tests.pg_cluster import ClusterError, ThrowawayCluster
 
@@ -29,12 +29,6 @@ from tests.pg_cluster import ClusterError, ThrowawayCluster
 pytestmark = pytest.mark.e2e
 
 EXPECTED_COMMENTS = {spec.article_id: len(expected_comments(spec)) for spec in ARTICLES}
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture
@@ -333,7 +327,6 @@ def test_pause_and_resume_with_jobdir(
     site: SampleServer, clean_pg_db_url: str, tmp_path: Path
 ) -> None:
     jobdir = str(tmp_path / "job")
-    site.clear_requests()  # the server is shared by the module's tests
     crawl = _start_crawl(site, clean_pg_db_url, JOBDIR=jobdir)
     _wait_for(lambda: _count(clean_pg_db_url) >= 5, crawl, "5 articles stored")
     # One Ctrl-C: Scrapy finishes what is in flight and saves its queue in JOBDIR.

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from crawler import exitcodes
 from pipelines.runs import CrawlLockedError, LockLostError, RunLock
-from sample_site import SampleServer, serve
+from sample_site import SampleServer
 from schemas import migrate
 from tests.crawl_helpers import ROOT, crawl_command
 
@@ -26,12 +26,6 @@ HOLDER = sa.text(
     " AND database = (SELECT oid FROM pg_database WHERE datname = :database)"
     " AND ((classid::bigint << 32) | objid::bigint) = :key"
 )
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleServer]:
-    with serve() as server:
-        yield server
 
 
 class Server:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,18 +12,12 @@ import sqlalchemy as sa
 
 from crawler import exitcodes
 from pipelines.runs import CrawlLockedError, RunLock, begin_run
-from sample_site import SampleServer, serve
+from sample_site import SampleServer
 from schemas import migrate
 from tests.crawl_helpers import ROOT, crawl_command, scrapy_crawl
 
 #: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

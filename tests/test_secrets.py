@@ -10,26 +10,19 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
 
 from crawler.exitcodes import DATABASE_UNAVAILABLE
-from sample_site import ARTICLES, SampleServer, article_url, serve
+from sample_site import ARTICLES, SampleServer, article_url
 from schemas.engine import display_url, error_text, redact, unavailable_message, where
 from tests.crawl_helpers import ROOT, scrapy_crawl
 
 PASSWORD = "S3cretPassw0rd"
 #: Nothing listens on port 1 of 127.0.0.1: the connection is refused at once.
 NOWHERE = "postgresql+psycopg://postgres:S3cretPassw0rd@127.0.0.1:1/test"
-
-
-@pytest.fixture(scope="module")
-def site() -> Iterator[SampleServer]:
-    with serve() as server:
-        yield server
 
 
 def crawl_with_environment(
