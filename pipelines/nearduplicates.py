@@ -1,8 +1,9 @@
 """Near-duplicate detection for articles (wire copies) and reader comments.
 
-Pure functions and a small in-memory index; no Scrapy, no database. The storage side keeps
-the bytes returned by :func:`fingerprint` in a column and, at the start of a crawl, feeds
-them back into a :class:`NearDuplicateIndex` so that copies are recognised across runs.
+Pure functions; no Scrapy, no database. The storage side (``pipelines.storage``) keeps the
+bytes returned by :func:`fingerprint` in ``articles.fingerprint`` and compares a new
+article's fingerprint with :func:`similarity` against those of the articles published
+within a few days of it, so copies are recognised across runs.
 
 Fingerprint byte format (version 1), all integers little-endian::
 
@@ -30,7 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
 FORMAT_VERSION = 1
 SHINGLE_WORDS = 3
@@ -165,98 +166,6 @@ def article_text(title: str | None, lead: str | None, body: str | None) -> str:
     """
     del title  # Part of the signature so callers hand over the whole article; see above.
     return "\n\n".join(part.strip() for part in (lead, body) if part and part.strip())
-
-
-@lru_cache(maxsize=32)
-def _lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    # datasketch chooses bands x rows by numerical integration, which takes a noticeable
-    # fraction of a second; indexes built with the same settings share the result.
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    return lsh.b, lsh.r
-
-
-class NearDuplicateIndex:
-    """Fingerprints by key, answering "which stored text is this one a copy of?".
-
-    Only the hash values are kept per entry (4 bytes per permutation), not the texts. The
-    bulk of the memory is MinHashLSH's in-memory storage, a Python set per bucket and band:
-    about 8 KB per entry with the defaults, so 10,000 articles take ~80 MB. Wire copies
-    appear within days, so loading a recent window of stored fingerprints is enough.
-    """
-
-    def __init__(self, threshold: float = DEFAULT_THRESHOLD, num_perm: int = DEFAULT_NUM_PERM):
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError("threshold must be in (0, 1]")
-        self.threshold = threshold
-        self.num_perm = num_perm
-        lsh_threshold = round(max(0.05, threshold - _LSH_MARGIN), 4)
-        self._lsh = MinHashLSH(num_perm=num_perm, params=_lsh_params(lsh_threshold, num_perm))
-        # key -> (insertion rank, hash values); the rank breaks ties towards the oldest
-        # entry, which is the one a copy should point at.
-        self._entries: dict[str, tuple[int, np.ndarray]] = {}
-        self._added = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
-
-    def _values(self, fp: bytes) -> np.ndarray:
-        values = _unpack(fp)
-        if len(values) != self.num_perm:
-            raise ValueError(
-                f"fingerprint has {len(values)} permutations, index has {self.num_perm}"
-            )
-        return values
-
-    def add(self, key: str, fp: bytes) -> None:
-        """Store (or replace) the fingerprint of ``key``.
-
-        Re-adding a key replaces its fingerprint but keeps its original rank, so an
-        article re-crawled with an edited text stays "older" than its copies.
-        """
-        values = self._values(fp)
-        previous = self._entries.get(key)
-        if previous is not None:
-            # MinHashLSH raises on a duplicate key, so the old bands go first.
-            self._lsh.remove(key)
-            rank = previous[0]
-        else:
-            rank = self._added
-            self._added += 1
-        self._entries[key] = (rank, values)
-        # Empty texts are kept as known keys but not banded: they would all share one
-        # bucket and never match anyway.
-        if not np.all(values == _EMPTY_VALUE):
-            self._lsh.insert(key, _minhash(values), check_duplication=False)
-
-    def remove(self, key: str) -> None:
-        """Forget ``key``; unknown keys are ignored."""
-        entry = self._entries.pop(key, None)
-        if entry is not None and key in self._lsh:
-            self._lsh.remove(key)
-
-    def find(self, fp: bytes, exclude: str | None = None) -> tuple[str, float] | None:
-        """The most similar stored key with similarity >= threshold, and that similarity.
-
-        ``exclude`` is typically the key of the article being checked, so that it is not
-        reported as a copy of itself. Ties go to the key added first.
-        """
-        values = self._values(fp)
-        if np.all(values == _EMPTY_VALUE):
-            return None
-        best: tuple[float, int, str] | None = None
-        for key in self._lsh.query(_minhash(values)):
-            if key == exclude:
-                continue
-            rank, stored = self._entries[key]
-            score = float(np.count_nonzero(stored == values)) / len(values)
-            if score < self.threshold:
-                continue
-            if best is None or (score, -rank) > (best[0], -best[1]):
-                best = (score, rank, key)
-        return None if best is None else (best[2], best[0])
 
 
 def comment_key(text: str) -> str:

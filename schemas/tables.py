@@ -113,10 +113,11 @@ articles = sa.Table(
     sa.Column("last_seen_at", UTCDateTime, nullable=False),
     # Number of the current row in article_versions (1 = as first stored).
     sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("1")),
-    # MinHash of title, lead and body (pipelines.nearduplicates): finds wire copies
-    # across runs without keeping an index in memory.
+    # MinHash of the lead and body (pipelines.nearduplicates.article_text leaves the title
+    # out): compared with the articles published a few days around to find wire copies.
     sa.Column("fingerprint", sa.LargeBinary),
-    # The earlier article this one is a near-copy of (same dispatch, other URL/id).
+    # The original this article is a near-copy of (same dispatch, other URL/id): the
+    # earliest publication of the story, the lower id on a tie.
     sa.Column(
         "duplicate_of",
         ID,
