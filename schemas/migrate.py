@@ -23,7 +23,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
-from crawler.config import database_url
+from schemas.database_url import database_url
 from schemas.engine import (
     DatabaseUnavailableError,
     check_connection,

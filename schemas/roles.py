@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from psycopg import sql
 
-from crawler.config import database_url
+from schemas.database_url import database_url
 from schemas.engine import (
     DatabaseUnavailableError,
     check_connection,

@@ -2,7 +2,7 @@
 
 The database is, in order: a connection handed over by ``schemas.migrate`` (in
 ``config.attributes["connection"]``), ``-x url=...`` on the alembic command line, or the
-crawler's own choice (``crawler.config.database_url()``: DATABASE_URL, else the SQLite file).
+crawler's own choice (``schemas.database_url.database_url()``: DATABASE_URL, else the SQLite file).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from logging.config import fileConfig
 import sqlalchemy as sa
 from alembic import context
 
-from crawler.config import database_url
+from schemas.database_url import database_url
 from schemas.engine import create_engine
 from schemas.migrate import lock_in_transaction, migration_lock
 from schemas.tables import metadata
