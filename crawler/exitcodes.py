@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipelines.coverage import ALARM_KEY
-from pipelines.runs import LOCK_LOST, CrawlLockedError, run_status
+from crawler.outcomes import ALARM_KEY, LOCK_LOST, RunRefused, run_status
 from schemas.engine import DatabaseUnavailableError
 
 #: The crawl finished and stored what it found.
@@ -35,7 +34,7 @@ def exit_code(stats: Mapping[str, Any], error: BaseException | None) -> int:
 
     A failed run exits 1 even when its coverage raised an alarm too.
     """
-    if isinstance(error, CrawlLockedError):
+    if isinstance(error, RunRefused):
         return ALREADY_RUNNING
     if isinstance(error, DatabaseUnavailableError):
         return DATABASE_UNAVAILABLE

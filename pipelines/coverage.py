@@ -25,6 +25,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
+from crawler import outcomes
 from crawler.items import ArticleItem, RejectedPageItem
 
 #: Every field the parser fills, in the item's order.
@@ -60,8 +61,9 @@ ARTICLES_KEY = "coverage/articles"
 NOT_MODIFIED_KEY = "coverage/not_modified"
 FIELDS_PREFIX = "coverage/fields/"
 REJECTED_PREFIX = "coverage/rejected/"
-#: Set by pipelines.alarms when the run's coverage raised an alarm: the alarm's text.
-ALARM_KEY = "coverage/alarm"
+#: Set by pipelines.alarms when the run's coverage raised an alarm: the alarm's text (the
+#: key is the crawler's, which reads it for the exit status).
+ALARM_KEY = outcomes.ALARM_KEY
 
 
 def category(method: str | None) -> str:

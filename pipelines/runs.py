@@ -29,17 +29,13 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
+from crawler.outcomes import RunRefused, run_status
 from pipelines.coverage import ALARM_KEY, coverage_summary
 from schemas import tables as t
 
 logger = logging.getLogger(__name__)
 
-#: Finish reason of a run that stopped because another run took its lock (see
-#: :class:`LockLostError`); such a run exits with the "already running" status.
-LOCK_LOST = "lock_lost"
-
-
-class CrawlLockedError(RuntimeError):
+class CrawlLockedError(RunRefused):
     """Another run of the same job holds the lock."""
 
 
@@ -233,17 +229,6 @@ def run_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         + stats.get("store/near_duplicates", 0),
         "errors": stats.get("log_count/ERROR", 0) + stats.get("store/failed", 0),
     }
-
-
-def run_status(stats: Mapping[str, Any]) -> str:
-    """``finished`` when the crawl ended normally and did its job, else ``failed``."""
-    if stats.get("finish_reason") != "finished":
-        return "failed"
-    if not stats.get("response_received_count"):
-        return "failed"
-    if stats.get("store/failed") or stats.get("store/spool_pending"):
-        return "failed"
-    return "finished"
 
 
 def finish_run(engine: sa.Engine, run_id: int, stats: Mapping[str, Any], now: datetime) -> str:

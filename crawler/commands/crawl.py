@@ -14,7 +14,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
 from crawler.exitcodes import ALREADY_RUNNING, EXTRACTION_ALARM, exit_code
-from pipelines.coverage import ALARM_KEY
+from crawler.outcomes import ALARM_KEY
 
 logger = logging.getLogger(__name__)
 
