@@ -2,7 +2,7 @@
 
     python -m benchmarks.eval [--group G] [--json] [--pages]
 
-Each page of the corpus is read through ``crawler.extract.extract_article`` three times,
+Each page of the corpus is read through ``pipelines.extract.extract_article`` three times,
 once per parser mode (``site``: site layouts only; ``generic``: JSON-LD, Open Graph and
 main-text extraction only; ``full``: both), and once by trafilatura alone as a reference.
 A page the crawler rejects scores as all fields empty. Per path and per page family it
@@ -126,8 +126,8 @@ def load_corpus(root: Path = CORPUS, groups: Iterable[str] | None = None) -> lis
 
 
 def _extract_with_parser(mode: str) -> Callable[[EvalPage], Extracted]:
-    from crawler.extract import extract_article
     from crawler.items import RejectedPageItem
+    from pipelines.extract import extract_article
 
     def run(page: EvalPage) -> Extracted:
         item = extract_article(page.html, page.url, base_url=page.base_url, mode=mode)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawler.extract import extract_article
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.article import parse_article
 from crawler.parsing.comments import parse_comments
 from crawler.parsing.encoding import damage, page_text
 from crawler.parsing.page import parse_page
+from pipelines.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 BAD = PAGES / "bad"

@@ -19,7 +19,7 @@ URL = (
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [PYTHON, "-m", "crawler.extract", *args],
+        [PYTHON, "-m", "pipelines.extract", *args],
         cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120,
     )
 

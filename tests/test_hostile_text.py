@@ -19,9 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 from scrapy.http import HtmlResponse
 
-from crawler.extract import extract_article
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.page import parse_page
+from pipelines.extract import extract_article
 from pipelines.storage import Storage
 from schemas import tables as t
 from schemas.tables import metadata

@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 
-from crawler.extract import extract_article
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.comments import parse_comments
 from crawler.parsing.dates import is_plausible
 from crawler.parsing.page import PAGE_REASONS
 from pipelines.clean import clean_comments
+from pipelines.extract import extract_article
 from pipelines.validate import DESCRIPTIONS, validate_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"

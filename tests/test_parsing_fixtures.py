@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from crawler.extract import FETCH_STATE_FIELDS, article_to_json, extract_article
 from crawler.items import ArticleItem
+from pipelines.extract import FETCH_STATE_FIELDS, article_to_json, extract_article
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PAGES = FIXTURES / "pages"

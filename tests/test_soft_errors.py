@@ -14,12 +14,12 @@ import pytest
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 
-from crawler.extract import extract_article
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.article import parse_article
 from crawler.parsing.page import parse_page
 from crawler.parsing.soft_errors import PageProblem, detect_soft_error, title_problem
 from pipelines.clean import clean_article
+from pipelines.extract import extract_article
 from pipelines.validate import ValidatePipeline, validate_article
 
 BAD = Path(__file__).parent / "fixtures" / "pages" / "bad"

@@ -1,6 +1,6 @@
 """Print one article as the pipelines would store it, from a saved page or a URL.
 
-    python -m crawler.extract PAGE.html --url https://www.rtl.fr/actu/... \\
+    python -m pipelines.extract PAGE.html --url https://www.rtl.fr/actu/... \\
         --comments page1.html page2.html
 
 Steps: parse the page (or reject it: soft 404, bot challenge, listing page, see
@@ -104,7 +104,7 @@ def _read_source(source: str, url: str | None) -> tuple[bytes, str]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m crawler.extract", description=__doc__.splitlines()[0]
+        prog="python -m pipelines.extract", description=__doc__.splitlines()[0]
     )
     parser.add_argument("source", metavar="PATH_OR_URL", help="saved page, or http(s) URL")
     parser.add_argument("--url", help="URL the saved page was fetched from")
