@@ -16,14 +16,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, time
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from crawler.cliargs import SITE_TZ, positive, since
 from crawler.config import database_url
 from schemas.engine import (
     DatabaseUnavailableError,
@@ -35,37 +34,10 @@ from schemas.engine import (
 from schemas.migrate import alembic_config
 from schemas.search import EmptyQueryError, SearchHit, search
 
-#: Dates are shown and read in the site's time zone.
-SITE_TZ = ZoneInfo("Europe/Paris")
 #: The migration that created the search index.
 SEARCH_REVISION = "0004_search"
 BOLD = ("\x1b[1m", "\x1b[0m")
 PLAIN = ("**", "**")
-
-
-def parse_since(value: str) -> datetime:
-    """``YYYY-MM-DD`` (midnight in Paris) or an ISO 8601 time with its offset."""
-    try:
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), time(), SITE_TZ)
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date as YYYY-MM-DD or a time with its offset, got {value!r}"
-        ) from None
-    if moment.tzinfo is None:
-        raise argparse.ArgumentTypeError(f"{value!r} has no UTC offset (add +01:00, say)")
-    return moment
-
-
-def positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 up, got {value!r}")
-    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("query", help='words, "a phrase", or, -excluded')
     parser.add_argument(
-        "--since", type=parse_since, help="published (comments: posted) from this day on"
+        "--since", type=since, help="published (comments: posted) from this day on"
     )
     parser.add_argument("--section", help="only this section (politique, sport, ...)")
     parser.add_argument(
