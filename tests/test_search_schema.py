@@ -163,3 +163,32 @@ def test_a_database_owner_without_superuser_can_migrate(owner_url: str) -> None:
     assert _scalars(owner_url, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user") == [
         False
     ]
+
+
+@pytest.fixture
+def reader(pg_url: str, clean_pg_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """URL of ``clean_pg_db_url`` as a read-only role made by ``schemas.roles``."""
+    from schemas.roles import main
+
+    name = f"crawler_test_searcher_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("SEARCHER_PASSWORD", "reads-only")
+    assert main(["create-readonly", name, "--url", clean_pg_db_url,
+                 "--password-env", "SEARCHER_PASSWORD"]) == 0  # fmt: skip
+    url = sa.make_url(clean_pg_db_url).set(username=name, password="reads-only")
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        owner = sa.create_engine(clean_pg_db_url, poolclass=sa.pool.NullPool)
+        with owner.begin() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {name}")
+        owner.dispose()
+        admin = _admin_engine(pg_url)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {name}")
+        admin.dispose()
+
+
+def test_the_read_only_role_can_search(clean_pg_db_url: str, reader: str) -> None:
+    _store_one_article_and_comment(clean_pg_db_url)
+    assert _titles(reader, "élection") == ["Les élections régionales"]
+    assert _titles(reader, "utile", comments=True) == ["Les élections régionales"]
