@@ -300,3 +300,14 @@ def test_a_crawl_of_the_sample_site_exported_back(clean_pg_db_url: str, tmp_path
         for position, comment in enumerate(record["comments"]):
             if comment["parent_id"] in ids:
                 assert ids.index(comment["parent_id"]) < position
+
+
+def test_the_archive_commands_do_not_import_the_pipelines() -> None:
+    # crawler/ is to stay independent of pipelines/ (issue 11).
+    probe = (
+        "import sys, crawler.search, crawler.export, crawler.feeds; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'pipelines'))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
