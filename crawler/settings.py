@@ -127,3 +127,6 @@ EXTENSIONS = {
 }
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
+#: Feeds (-o/-O FILE, FEEDS) carry articles only unless they set item_classes or
+#: item_filter: refused pages do not mix into them (crawler/feeds.py).
+ADDONS = {"crawler.feeds.ArticleFeeds": 0}

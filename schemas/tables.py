@@ -283,3 +283,40 @@ crawl_runs = sa.Table(
 
 #: Name of the read-only view created by the migrations (not part of ``metadata``).
 ARTICLE_SUMMARY_VIEW = "article_summary"
+
+# --- Full-text search (migration 0004_search) ----------------------------------------
+# Not part of ``metadata``: the two databases keep the index in different shapes, nothing
+# in the code writes it (the database maintains it), and ``select(articles)`` must stay
+# valid on both. ``schemas.search`` queries it.
+
+#: PostgreSQL text search configuration: ``french`` with word tokens passed through the
+#: ``unaccent`` dictionary before ``french_stem`` (stemming, stop words, accents ignored).
+SEARCH_CONFIG = "french_unaccent"
+#: PostgreSQL: a stored generated ``tsvector`` column of this name on each of
+#: ``SEARCH_TABLES``, GIN-indexed as ``ix_<table>_search_vector``.
+#: ``articles.search_vector``: title at weight A, lead at B, body at C (``ts_rank`` ranks a
+#: title hit above a lead hit above a body hit); ``comments.search_vector``: the text.
+SEARCH_VECTOR = "search_vector"
+SEARCH_TABLES = ("articles", "comments")
+#: SQLite: the external-content FTS5 table over each of ``SEARCH_TABLES`` (its rowid is
+#: the row's ``id``), kept in step by triggers ``<fts>_insert``, ``<fts>_delete`` and
+#: ``<fts>_update``: ``articles_fts(title, lead, body)``, ``comments_fts(text)``, tokenized
+#: by ``unicode61 remove_diacritics 2`` (accents ignored, no stemming).
+FTS_TABLES = {"articles": "articles_fts", "comments": "comments_fts"}
+
+
+def in_metadata_comparison(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name`` hook: leave the search objects out of schema comparisons.
+
+    They are documented above rather than declared in ``metadata``; without this hook
+    autogenerate would propose to drop them.
+    """
+    if name is None:
+        return True
+    if type_ == "table":
+        return not any(name == fts or name.startswith(f"{fts}_") for fts in FTS_TABLES.values())
+    if type_ == "column":
+        return name != SEARCH_VECTOR
+    if type_ == "index":
+        return name not in {f"ix_{table}_{SEARCH_VECTOR}" for table in SEARCH_TABLES}
+    return True

@@ -13,10 +13,22 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.dialects.postgresql import JSONB
 
 from schemas import migrate
-from schemas.tables import ARTICLE_SUMMARY_VIEW, metadata
+from schemas.tables import ARTICLE_SUMMARY_VIEW, in_metadata_comparison, metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {table.name for table in metadata.sorted_tables}
+#: FTS5 tables on SQLite: the virtual table and the shadow tables FTS5 keeps its index in
+#: (external content: no copy of the text).
+FTS5_TABLES = {
+    f"{fts}{suffix}"
+    for fts in ("articles_fts", "comments_fts")
+    for suffix in ("", "_data", "_idx", "_docsize", "_config")
+}
+
+
+def _head_tables(url: str) -> set[str]:
+    search = FTS5_TABLES if url.startswith("sqlite") else set()
+    return TABLES | search | {"alembic_version"}
 
 
 def _inspect(url: str) -> tuple[set[str], set[str]]:
@@ -32,7 +44,9 @@ def _drift(url: str, target: sa.MetaData = metadata) -> list:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "include_name": in_metadata_comparison}
+            )
             return compare_metadata(context, target)
     finally:
         engine.dispose()
@@ -48,8 +62,8 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert migrate.current(empty_db_url) is None
 
     migrate.upgrade(empty_db_url)
-    assert migrate.current(empty_db_url) == migrate.head() == "0003_run_coverage"
-    assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
+    assert migrate.current(empty_db_url) == migrate.head() == "0004_search"
+    assert _inspect(empty_db_url) == (_head_tables(empty_db_url), {ARTICLE_SUMMARY_VIEW})
 
     migrate.downgrade(empty_db_url, "base")
     assert migrate.current(empty_db_url) is None
@@ -57,7 +71,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
 
     migrate.upgrade(empty_db_url)
     migrate.upgrade(empty_db_url)  # already at head: nothing to do
-    assert _inspect(empty_db_url) == (TABLES | {"alembic_version"}, {ARTICLE_SUMMARY_VIEW})
+    assert _inspect(empty_db_url) == (_head_tables(empty_db_url), {ARTICLE_SUMMARY_VIEW})
     assert _drift(empty_db_url) == []
 
 
@@ -123,14 +137,14 @@ def test_cli_upgrade_and_current(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
     assert shown.returncode == 0, shown.stderr
-    assert "0003_run_coverage (latest: 0003_run_coverage)" in shown.stdout
+    assert "0004_search (latest: 0004_search)" in shown.stdout
 
 
 def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
     done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
                 "upgrade", "head")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert migrate.current(sqlite_url) == "0003_run_coverage"
+    assert migrate.current(sqlite_url) == "0004_search"
 
 
 def test_cli_error_hides_password() -> None:

@@ -15,7 +15,7 @@ from alembic import context
 from schemas.database_url import database_url
 from schemas.engine import create_engine
 from schemas.migrate import lock_in_transaction, migration_lock
-from schemas.tables import metadata
+from schemas.tables import in_metadata_comparison, metadata
 
 config = context.config
 target_metadata = metadata
@@ -30,6 +30,8 @@ def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
+        # The search index is documented in schemas.tables, outside ``metadata``.
+        include_name=in_metadata_comparison,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=kwargs.pop("dialect_name") == "sqlite",
         **kwargs,
