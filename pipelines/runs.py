@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 #: Finish reason of a run that stopped because another run took its lock (see
 #: :class:`LockLostError`); such a run exits with the "already running" status.
 LOCK_LOST = "lock_lost"
+#: Stats key naming the worker of a distributed crawl (set by ``crawler.distributed``).
+WORKER_STAT = "distributed/worker"
 
 
 class CrawlLockedError(RuntimeError):
@@ -236,10 +238,15 @@ def run_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_status(stats: Mapping[str, Any]) -> str:
-    """``finished`` when the crawl ended normally and did its job, else ``failed``."""
+    """``finished`` when the crawl ended normally and did its job, else ``failed``.
+
+    A run that got no response failed, except a distributed worker that sent no request:
+    the other workers had emptied the shared queue before it could take anything.
+    """
     if stats.get("finish_reason") != "finished":
         return "failed"
-    if not stats.get("response_received_count"):
+    idle_worker = stats.get(WORKER_STAT) and not stats.get("downloader/request_count")
+    if not stats.get("response_received_count") and not idle_worker:
         return "failed"
     if stats.get("store/failed") or stats.get("store/spool_pending"):
         return "failed"
