@@ -16,17 +16,21 @@ Scrapy 2.16 dropped ``start_requests()`` for ``async def start()``. In its place
   atomic). The first to join an empty set starts a new job: it empties what a finished or
   killed earlier job left in the queue and the duplicate filter, and lets the spider's
   ``start()`` requests (listings, robots.txt, feeds) through; those of the others are
-  dropped, and they work from the queue. A worker that leaves removes itself; one that
-  died is forgotten after ``STALE_AFTER`` seconds without a heartbeat.
-- **Stopping.** A worker stops (finish reason ``finished``) once it has nothing in hand and
-  the shared queue has stayed empty for ``DISTRIBUTED_IDLE_SECONDS``.
+  dropped, and they work from the queue. A worker that leaves removes itself (the last
+  one removes the job's keys); one that died is forgotten after ``STALE_AFTER`` seconds
+  without a heartbeat.
+- **Stopping.** A worker stops (finish reason ``finished``) once it has nothing in hand,
+  the shared queue is empty, and no worker of the job has scheduled a request or received
+  a response for ``DISTRIBUTED_IDLE_SECONDS``: a worker still reading pages may yet fill
+  the queue. The last busy worker stops only when it is done, so the job always ends.
 - **Its run.** Every worker is a run of its own in ``crawl_runs`` under the job
   ``rtl worker=<host>/<DISTRIBUTED_WORKER>`` (the spider adds the ``worker`` argument, see
   :func:`worker_name`): workers of one job never wait for each other's run lock, and a
   second worker started with a name already running exits 75 as any second run does.
 
-Queue, duplicate filter and worker set are named ``<REDIS_KEY_PREFIX>:<spider>:<digest>``
-plus ``:requests``, ``:dupefilter``, ``:workers``, the digest being taken over the spider
+Queue, duplicate filter, worker set and last activity are named
+``<REDIS_KEY_PREFIX>:<spider>:<digest>`` plus ``:requests``, ``:dupefilter``, ``:workers``,
+``:activity``, the digest being taken over the spider
 and its arguments: workers of one job (same arguments) share them, different jobs do not.
 Requests go through Redis encoded by ``crawler.request_codec``.
 """
@@ -69,8 +73,9 @@ SEEDED_STAT = "distributed/seeded"
 START_SKIPPED_STAT = "distributed/start_skipped"
 
 # Prune workers silent for too long; if none is left, empty the queue and the duplicate
-# filter (a new job starts); then add this worker. Redis runs a script alone, so two
-# workers starting together cannot both see an empty set. Returns 1 for a new job.
+# filter (a new job starts); then add this worker and count its arrival as activity.
+# Redis runs a script alone, so two workers starting together cannot both see an empty
+# set. Returns 1 for a new job.
 _JOIN = """
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
@@ -80,9 +85,34 @@ if first then
   redis.call('DEL', KEYS[2], KEYS[3])
 end
 redis.call('ZADD', KEYS[1], ms, ARGV[1])
+redis.call('SET', KEYS[4], ms)
 if first then return 1 end
 return 0
 """
+# Remove this worker; the last one to leave removes the job's keys (a big duplicate filter
+# has no use once the job is over). Returns how many workers are left.
+_LEAVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+local left = redis.call('ZCARD', KEYS[1])
+if left == 0 then
+  redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+end
+return left
+"""
+# The job's last activity, in Redis's clock (one clock for every machine).
+_TOUCH = """
+local now = redis.call('TIME')
+redis.call('SET', KEYS[1], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+"""
+# Milliseconds since the job's last activity (-1: none recorded).
+_QUIET_FOR = """
+local last = redis.call('GET', KEYS[1])
+if not last then return -1 end
+local now = redis.call('TIME')
+return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(last)
+"""
+#: A worker records the job's activity at most this often (seconds).
+TOUCH_EVERY = 1.0
 
 
 class RedisUnavailableError(DatabaseUnavailableError):
@@ -115,7 +145,9 @@ def display_redis_url(url: str) -> str:
 
 
 def job_keys(prefix: str, spider: str, arguments: Mapping[str, Any]) -> dict[str, str]:
-    """The Redis keys of a job: ``requests``, ``dupefilter`` and ``workers``.
+    """The Redis keys of a job: ``requests``, ``dupefilter``, ``workers`` (the live
+    workers, by last heartbeat) and ``activity`` (when a worker last scheduled a request
+    or received a response).
 
     The worker's own name is not part of the job. scrapy-redis formats the keys with
     ``%``, so the prefix may not hold one.
@@ -125,7 +157,7 @@ def job_keys(prefix: str, spider: str, arguments: Mapping[str, Any]) -> dict[str
     shared = {k: v for k, v in arguments.items() if k != WORKER_ARGUMENT}
     digest = hashlib.sha256(job_name(spider, shared).encode("utf-8")).hexdigest()[:12]
     base = f"{prefix}:{spider}:{digest}"
-    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "workers")}
+    return {name: f"{base}:{name}" for name in ("requests", "dupefilter", "workers", "activity")}
 
 
 class _Stats:
@@ -181,6 +213,7 @@ class DistributedAddon:
             "SCHEDULER_QUEUE_KEY": keys["requests"],
             "SCHEDULER_DUPEFILTER_KEY": keys["dupefilter"],
             "DISTRIBUTED_WORKERS_KEY": keys["workers"],
+            "DISTRIBUTED_ACTIVITY_KEY": keys["activity"],
             "SCHEDULER_SERIALIZER": "crawler.request_codec",
         }.items():
             settings.set(setting, value, priority="addon")
@@ -206,6 +239,7 @@ class DistributedWorker:
             "workers": settings.get("DISTRIBUTED_WORKERS_KEY"),
             "requests": settings.get("SCHEDULER_QUEUE_KEY"),
             "dupefilter": settings.get("SCHEDULER_DUPEFILTER_KEY"),
+            "activity": settings.get("DISTRIBUTED_ACTIVITY_KEY"),
         }
         self.name = worker_name(settings) or "worker"
         # Unique even when two processes are given one name (the run lock stops the
@@ -220,12 +254,13 @@ class DistributedWorker:
             ) from None
         self.seeds: bool | None = None
         self.joined = False
-        self._idle_since: float | None = None
-        self._dequeued_at_idle: int | None = None
+        self._touched_at = float("-inf")
         self._heartbeat: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.touch, signal=signals.request_scheduled)
+        crawler.signals.connect(self.touch, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -255,10 +290,11 @@ class DistributedWorker:
         """Enter the job's worker set; True when this worker starts a new job."""
         first = self.server.eval(
             _JOIN,
-            3,
+            4,
             self.keys["workers"],
             self.keys["requests"],
             self.keys["dupefilter"],
+            self.keys["activity"],
             self.member,
             int(STALE_AFTER * 1000),
         )
@@ -284,7 +320,18 @@ class DistributedWorker:
         if self.joined:
             self.joined = False
             try:
-                self.server.zrem(self.keys["workers"], self.member)
+                left = self.server.eval(
+                    _LEAVE,
+                    4,
+                    self.keys["workers"],
+                    self.keys["requests"],
+                    self.keys["dupefilter"],
+                    self.keys["activity"],
+                    self.member,
+                )
+                logger.info(
+                    "Distributed worker %s left the job (%d workers still in it)", self.name, left
+                )
             except redis.RedisError as exc:
                 # Forgotten after STALE_AFTER anyway.
                 logger.warning("Could not leave the distributed job: %s", exc)
@@ -307,23 +354,32 @@ class DistributedWorker:
 
     # --- stopping --------------------------------------------------------------------
 
-    def spider_idle(self, spider: Any) -> None:
-        """Keep the worker open until the shared queue has been empty for
-        ``DISTRIBUTED_IDLE_SECONDS`` while this worker had nothing to do.
-
-        Scrapy calls this only when the worker is idle and the queue is empty, again at
-        least every 5 s (the engine's heartbeat, which also polls the queue) as long as
-        ``DontCloseSpider`` is raised.
-        """
+    def touch(self, **kwargs: Any) -> None:
+        """Record that the job is active (a request scheduled, a response received)."""
         now = time.monotonic()
-        dequeued = self.stats.get_value("scheduler/dequeued/redis", 0)
-        if self._idle_since is None or dequeued != self._dequeued_at_idle:
-            # Work was done since the last idle check: the empty spell starts now.
-            self._idle_since, self._dequeued_at_idle = now, dequeued
-        if now - self._idle_since < self.idle_seconds:
+        if now - self._touched_at < TOUCH_EVERY:
+            return
+        self._touched_at = now
+        try:
+            self.server.eval(_TOUCH, 1, self.keys["activity"])
+        except redis.RedisError as exc:
+            logger.warning("Could not record the distributed job's activity: %s", exc)
+
+    def spider_idle(self, spider: Any) -> None:
+        """Keep the worker open until no worker of the job has scheduled a request or
+        received a response for ``DISTRIBUTED_IDLE_SECONDS``.
+
+        Scrapy calls this only when this worker has nothing in hand and the shared queue
+        is empty, then again at least every 5 s (the engine's heartbeat, which also polls
+        the queue) for as long as ``DontCloseSpider`` is raised. Another worker still
+        reading pages may fill the queue again, so its activity keeps this one waiting.
+        """
+        quiet_ms = self.server.eval(_QUIET_FOR, 1, self.keys["activity"])
+        if 0 <= quiet_ms < self.idle_seconds * 1000:
             raise DontCloseSpider
         logger.info(
-            "Distributed worker %s: the shared queue stayed empty for %.0f s; stopping",
+            "Distributed worker %s: the shared queue is empty and the job has been quiet "
+            "for %.0f s; stopping",
             self.name,
-            now - self._idle_since,
+            max(quiet_ms, 0) / 1000,
         )
