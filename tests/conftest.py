@@ -185,3 +185,33 @@ def db_url(request: pytest.FixtureRequest) -> str:
 def storage(db_url: str) -> Iterator[Storage]:
     with Storage(db_url) as storage:
         yield storage
+
+
+#: Redis for the distributed-crawl tests: TEST_REDIS_URL, else database 15 of the server on
+#: 127.0.0.1:6379 (out of the way of crawls, which default to database 0).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_settings() -> Iterator[dict[str, str]]:
+    """``REDIS_URL`` and a ``REDIS_KEY_PREFIX`` of this test's own, so that test sessions
+    running at once never share a queue; the prefix's keys are deleted afterwards."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"No Redis at {url} for the distributed-crawl tests ({exc}); start one with "
+            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''` "
+            "(.ci/run does), or set TEST_REDIS_URL"
+        )
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
