@@ -138,7 +138,9 @@ def test_a_second_worker_of_the_same_name_exits_75_and_the_job_goes_on(
 ) -> None:
     fresh_site.hold()
     try:
-        first = start_worker(fresh_site, clean_pg_db_url, redis_settings, 1)
+        # Alone, it may as well go at full speed.
+        fast = {"DOWNLOAD_DELAY": "0", "CONCURRENT_REQUESTS_PER_DOMAIN": "8"}
+        first = start_worker(fresh_site, clean_pg_db_url, redis_settings, 1, **fast)
         # Its run is recorded once it holds its lock; the held site keeps it busy.
         for _ in range(600):
             if runs(clean_pg_db_url) or first.poll() is not None:
