@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval serve-sample clean
+.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval serve-sample crawl-distributed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,21 @@ bench-load: $(STAMP)
 ## Score the parser (site, generic, full) and trafilatura alone on tests/fixtures/eval: per-field accuracy, body P/R/F1, CPU ms per page.
 eval: $(STAMP)
 	$(BIN)/python -m benchmarks.eval
+
+WORKERS ?= 3
+REDIS_URL ?= redis://127.0.0.1:6379/0
+## Crawl with WORKERS processes sharing one Redis queue (REDIS_URL) into DATABASE_URL; scrapy crawl options in ARGS.
+## Exits with the first non-zero status of a worker (in worker order), else 0.
+crawl-distributed: $(STAMP)
+	@pids=""; \
+	for i in $$(seq 1 $(WORKERS)); do \
+	  REDIS_URL='$(REDIS_URL)' $(BIN)/scrapy crawl rtl -s DISTRIBUTED_WORKER=$$i \
+	    -s 'LOG_FORMAT=%(asctime)s worker '$$i' [%(name)s] %(levelname)s: %(message)s' \
+	    $(ARGS) & pids="$$pids $$!"; \
+	done; \
+	status=0; \
+	for pid in $$pids; do wait $$pid || { code=$$?; [ $$status -ne 0 ] || status=$$code; }; done; \
+	exit $$status
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)

@@ -53,6 +53,21 @@ STORE_SPOOL_DIR = "var/spool"
 #: (0 turns the checks off).
 RUN_LOCK_CHECK_SECONDS = 5.0
 
+# --- Distributed crawling (crawler.distributed) ---------------------------------------
+#: Redis server of a distributed crawl (``redis://host:6379/0``); unset means the REDIS_URL
+#: environment variable, else no Redis: one process with Scrapy's own scheduler.
+REDIS_URL = None
+#: First part of the job's Redis keys (queue, duplicate filter, worker set); crawls into
+#: different databases from one Redis need different prefixes (or Redis databases).
+REDIS_KEY_PREFIX = "rtl-news-crawler"
+#: A worker stops once the shared queue has stayed empty this many seconds while it had
+#: nothing to do (the others may still be reading pages that lead to more requests).
+DISTRIBUTED_IDLE_SECONDS = 60.0
+#: This worker's name on its machine; its run's job is ``rtl worker=<host>/<name>``.
+DISTRIBUTED_WORKER = "1"
+#: Switches the scheduler to scrapy-redis when REDIS_URL is set; does nothing otherwise.
+ADDONS = {"crawler.distributed.DistributedAddon": 0}
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     # Before validation, which refuses pages whose required fields are empty.

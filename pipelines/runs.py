@@ -43,12 +43,6 @@ class LockLostError(CrawlLockedError):
     """The database lost this run's lock (a restart) and another run has taken it since."""
 
 
-def job_name(spider: str, arguments: Mapping[str, Any]) -> str:
-    """``spider`` followed by its arguments as ``name=value``, sorted: the lock's key."""
-    parts = [f"{name}={value}" for name, value in sorted(arguments.items())]
-    return " ".join([spider, *parts])
-
-
 class RunLock:
     """An exclusive, non-blocking lock on one job in one database."""
 

@@ -225,9 +225,42 @@ def _uses_postgres(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Sort every test into its lanes: ``e2e`` (marked by its module: real crawls),
-    ``postgres`` (uses a PostgreSQL database), ``unit`` (neither: ``make test-fast``)."""
+    ``postgres`` (uses a PostgreSQL database), ``redis`` (uses Redis), ``unit`` (none of
+    them: ``make test-fast``)."""
     for item in items:
         if _uses_postgres(item):
             item.add_marker(pytest.mark.postgres)
-        if not (item.get_closest_marker("e2e") or item.get_closest_marker("postgres")):
+        if "redis_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.redis)
+        if not any(item.get_closest_marker(lane) for lane in ("e2e", "postgres", "redis")):
             item.add_marker(pytest.mark.unit)
+
+
+#: Redis for the distributed-crawl tests: TEST_REDIS_URL, else database 15 of the server on
+#: 127.0.0.1:6379 (out of the way of crawls, which default to database 0).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_settings() -> Iterator[dict[str, str]]:
+    """``REDIS_URL`` and a ``REDIS_KEY_PREFIX`` of this test's own, so that test sessions
+    running at once never share a queue; the prefix's keys are deleted afterwards."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    client = redis.Redis.from_url(url, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(
+            f"No Redis at {url} for the distributed-crawl tests ({exc}); start one with "
+            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''` "
+            "(.ci/run does), or set TEST_REDIS_URL"
+        )
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield {"REDIS_URL": url, "REDIS_KEY_PREFIX": prefix}
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()

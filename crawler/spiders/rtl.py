@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
 from crawler.config import database_url
+from crawler.distributed import WORKER_ARGUMENT, worker_name
 from crawler.fetch_errors import fetch_failure
 from crawler.incremental import FetchPlan, link_identity, plan_fetch
 from crawler.items import ArticleItem, RejectedPageItem
@@ -65,7 +66,8 @@ class RtlSpider(scrapy.Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        #: The arguments as given: with the spider name, the job a run lock is taken on.
+        #: The arguments as given (and, in a distributed crawl, the worker's name): with
+        #: the spider name, the job a run lock is taken on.
         self.run_arguments = {
             name: value
             for name, value in (("url", url), ("section", section), ("since", since))
@@ -95,6 +97,10 @@ class RtlSpider(scrapy.Spider):
         spider.recheck_window = timedelta(days=settings.getfloat("RTL_RECHECK_DAYS", 7))
         spider.rejected_retry = timedelta(hours=settings.getfloat("RTL_REJECTED_RETRY_HOURS", 24))
         spider.database_url = database_url(settings)
+        worker = worker_name(settings)
+        if worker:
+            # A distributed worker is a run of its own, under its own lock.
+            spider.run_arguments[WORKER_ARGUMENT] = worker
         # What the database knows, for incremental runs (not ``state``: Scrapy's JOBDIR
         # support owns that attribute).
         spider.stored = None
