@@ -30,9 +30,9 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
-from crawler.outcomes import LOCK_LOST
+from crawler.outcomes import LOCK_LOST, job_name
 from pipelines.lockwatch import LockWatch
-from pipelines.runs import CrawlLockedError, RunLock, begin_run, job_name
+from pipelines.runs import CrawlLockedError, RunLock, begin_run
 from pipelines.spool import RunEnd, Spool, replay, spool_path
 from pipelines.storage import Storage, WriteResult
 from schemas.engine import (
