@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load eval serve-sample clean
+.PHONY: install demo test lint db-upgrade replay db-readonly-role bench-load eval report serve-sample clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ bench-load: $(STAMP)
 ## Score the parser (site, generic, full) and trafilatura alone on tests/fixtures/eval: per-field accuracy, body P/R/F1, CPU ms per page.
 eval: $(STAMP)
 	$(BIN)/python -m benchmarks.eval
+
+REPORT ?= var/report.html
+## Write the crawl report of DATABASE_URL (default: var/crawl.sqlite) to REPORT, one self-contained HTML page.
+report: $(STAMP)
+	$(BIN)/python -m crawler.report --out $(REPORT)
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)
