@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval serve-sample crawl-distributed clean
+.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval report serve-sample crawl-distributed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ crawl-distributed: $(STAMP)
 	status=0; \
 	for pid in $$pids; do wait $$pid || { code=$$?; [ $$status -ne 0 ] || status=$$code; }; done; \
 	exit $$status
+
+REPORT ?= var/report.html
+## Write the crawl report of DATABASE_URL (default: var/crawl.sqlite) to REPORT, one self-contained HTML page.
+report: $(STAMP)
+	$(BIN)/python -m crawler.report --out $(REPORT)
 
 ## Serve the sample site on 127.0.0.1 until Ctrl-C.
 serve-sample: $(STAMP)

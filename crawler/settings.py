@@ -22,6 +22,10 @@ RTL_SECTIONS = ["international", "politique", "societe", "economie", "sport", "c
 RTL_MAX_LISTING_PAGES = 20
 #: Comment pages read per article at most (10 comments a page on the site).
 RTL_MAX_COMMENT_PAGES = 50
+#: Largest sitemap read, in bytes, as downloaded and once decompressed (gzip files and
+#: Content-Encoding alike): the sitemaps protocol's own limit on an uncompressed sitemap.
+#: A bigger one (a gzip bomb) is not read: logged and counted (crawler.sitemaps).
+RTL_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 
 # --- Scheduled runs ------------------------------------------------------------------
 #: Fetch only what is new, announced as changed, or inside the re-check window; False

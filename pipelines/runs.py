@@ -29,6 +29,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 
+from crawler import sitemaps
 from crawler.outcomes import RunRefused, run_status
 from pipelines.coverage import ALARM_KEY, coverage_summary
 from schemas import tables as t
@@ -279,3 +280,26 @@ def recent_coverage(
     )
     with engine.connect() as conn:
         return [dict(coverage) for coverage in conn.scalars(query)]
+
+
+def last_sitemap_walk(engine: sa.Engine, job: str) -> datetime | None:
+    """When the last finished run of ``job`` that read sitemaps and missed none of those
+    it asked for (``crawler.sitemaps``) started, or ``None``.
+
+    A run that could not read a sitemap does not count: what that sitemap lists would
+    otherwise be skipped by the next runs as unchanged without ever having been read.
+    """
+    c = t.crawl_runs.c
+    query = (
+        sa.select(c.started_at)
+        .where(
+            c.job == job,
+            c.status == "finished",
+            c.stats[sitemaps.READ].as_integer() > 0,
+            sa.func.coalesce(c.stats[sitemaps.NOT_READ].as_integer(), 0) == 0,
+        )
+        .order_by(c.started_at.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.scalar(query)

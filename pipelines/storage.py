@@ -269,6 +269,12 @@ class Storage:
         with self.engine.connect() as conn:
             return {row.url: RejectedPage(**row._mapping) for row in conn.execute(query)}
 
+    def last_sitemap_walk(self, spider: str, arguments: Mapping[str, Any]) -> datetime | None:
+        """When the job's last run that read all its sitemaps started
+        (``pipelines.runs.last_sitemap_walk``), which ``crawler.sitemaps`` compares the
+        ``lastmod`` of index entries with."""
+        return runs.last_sitemap_walk(self.engine, runs.job_name(spider, arguments))
+
     # --- articles --------------------------------------------------------------------
 
     def write_articles(

@@ -12,6 +12,7 @@ from sample_site.layouts import DEFAULT_LAYOUT, check_layout
 from sample_site.model import ArticleSpec
 from sample_site.page_handler import PageHandler
 from sample_site.site import Site, build_site
+from sample_site.sitemaps import PLAIN, SitemapStyle
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,13 @@ class SampleServer:
     """The running site. ``base_url`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(self, server: _SiteServer, articles: list[ArticleSpec] | None,
-                 layout: str = DEFAULT_LAYOUT) -> None:
+                 layout: str = DEFAULT_LAYOUT, sitemaps: SitemapStyle = PLAIN) -> None:
         self._server = server
         host, port = server.server_address[:2]
         self.base_url = f"http://{host}:{port}"
         self._articles = articles
         self._layout = check_layout(layout)
+        self._sitemaps = sitemaps
         self._rebuild()
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -132,7 +134,8 @@ class SampleServer:
 
     def _rebuild(self) -> None:
         # Rendering happens before the swap, so no request sees a half-built site.
-        self._server.site = build_site(self.base_url, self._articles, self._layout)
+        self._server.site = build_site(self.base_url, self._articles, self._layout,
+                                       self._sitemaps)
 
     def close(self) -> None:
         self.release()
@@ -157,8 +160,10 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 0,
     layout: str = DEFAULT_LAYOUT,
+    sitemaps: SitemapStyle = PLAIN,
 ) -> SampleServer:
-    """Start the site on ``host:port`` (``port=0`` picks a free port) in ``layout`` and
-    return it. An unknown layout raises ``ValueError`` before any port is opened."""
+    """Start the site on ``host:port`` (``port=0`` picks a free port) in ``layout``, its
+    sitemaps served in the ``sitemaps`` style (``sample_site.sitemaps``), and return it.
+    An unknown layout raises ``ValueError`` before any port is opened."""
     check_layout(layout)
-    return SampleServer(_SiteServer((host, port)), articles, layout)
+    return SampleServer(_SiteServer((host, port)), articles, layout, sitemaps)

@@ -23,6 +23,7 @@ from sample_site.render.article import Defects
 from sample_site.render.by_layout import article_html
 from sample_site.render.chrome import SECTIONS
 from sample_site.render.comments import comment_pages
+from sample_site.sitemaps import PLAIN, SitemapStyle, styled_sitemaps
 from sample_site.urls import comments_url, listing_path
 
 HTML = "text/html; charset=utf-8"
@@ -72,13 +73,13 @@ class Site:
         return NOT_FOUND
 
 
-def _page(status: int, text: str, content_type: str, modified: datetime | None,
-          layout: str = DEFAULT_LAYOUT) -> Page:
-    body = text.encode("utf-8")
+def _page(status: int, text: str | bytes, content_type: str, modified: datetime | None,
+          layout: str = DEFAULT_LAYOUT, headers: dict[str, str] | None = None) -> Page:
+    body = text.encode("utf-8") if isinstance(text, str) else text
     # The layout is part of the tag: after a switch even an unchanged page (a comment
     # fragment, a sitemap) is a new representation, so a cached copy never gets a 304.
     digest = hashlib.sha256(layout.encode("utf-8") + b"\n" + body).hexdigest()
-    headers = {"ETag": f'"{digest[:32]}"'}
+    headers = {"ETag": f'"{digest[:32]}"', **(headers or {})}
     if modified is not None:
         headers["Last-Modified"] = format_datetime(modified.astimezone(UTC), usegmt=True)
     return Page(status=status, body=body, content_type=content_type, headers=headers)
@@ -132,14 +133,12 @@ def _cards_for_listing(section: str, articles: list[ArticleSpec]) -> list[discov
     return [card for _, card in entries]
 
 
-def _discovery_pages(base_url: str, articles: list[ArticleSpec], layout: str
-                     ) -> dict[str, Page]:
+def _discovery_pages(base_url: str, articles: list[ArticleSpec], layout: str,
+                     sitemaps: SitemapStyle = PLAIN) -> dict[str, Page]:
     newest = sorted(articles, key=lambda s: s.published_at, reverse=True)
     changed = max((s.last_modified for s in articles), default=FIXED_DATE)
     pages = {
         "/robots.txt": _page(200, discovery.robots_txt(base_url), TEXT, FIXED_DATE, layout),
-        "/sitemap.xml": _page(200, discovery.sitemap_index(base_url, changed), XML, changed,
-                              layout),
         "/sitemaps/sections.xml": _page(200, discovery.sections_sitemap(base_url), XML,
                                         FIXED_DATE, layout),
     }
@@ -153,6 +152,10 @@ def _discovery_pages(base_url: str, articles: list[ArticleSpec], layout: str
                                          spec.published_at, lastmod=spec.modified_at))
     pages["/sitemaps/news.xml"] = _page(200, discovery.news_sitemap(base_url, mapped), XML,
                                         changed, layout)
+    unmapped = [spec.path for spec in newest if not spec.in_sitemap]
+    for doc in styled_sitemaps(base_url, mapped, unmapped, changed, sitemaps):
+        pages[doc.path] = _page(200, doc.body, doc.content_type, doc.modified, layout,
+                                doc.headers)
     feed = [
         discovery.Card(s.title, s.lead, {1: s.path + "?utm_source=rss&utm_medium=feed",
                                          2: s.path + "#xtor=RSS-1"}.get(n % 3, s.path),
@@ -234,18 +237,20 @@ def _broken_pages(base_url: str, layout: str) -> dict[str, Page]:
 
 
 def build_site(base_url: str, articles: list[ArticleSpec] | None = None,
-               layout: str = DEFAULT_LAYOUT) -> Site:
+               layout: str = DEFAULT_LAYOUT, sitemaps: SitemapStyle = PLAIN) -> Site:
     """Render every page of the site for ``base_url`` (e.g. ``http://127.0.0.1:8123``).
 
     ``articles`` defaults to the bundled ``ARTICLES``; the broken pages and the robots.txt
     -protected page are always part of the site. ``layout`` (``sample_site.layouts``)
     chooses the markup of the article pages, broken ones included; a name that is not a
-    layout raises ``ValueError``.
+    layout raises ``ValueError``. ``sitemaps`` (``sample_site.sitemaps``) chooses how the
+    sitemaps are served: plain XML by default, or gzipped, with daily archives, with
+    gzip bombs.
     """
     check_layout(layout)
     base_url = base_url.rstrip("/")
     articles = list(ARTICLES if articles is None else articles)
-    pages = _discovery_pages(base_url, articles, layout)
+    pages = _discovery_pages(base_url, articles, layout, sitemaps)
     pages.update(_broken_pages(base_url, layout))
     pages.update(_article_pages(base_url, articles, layout))
     return Site(base_url=base_url, pages=pages, layout=layout)

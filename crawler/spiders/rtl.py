@@ -7,6 +7,7 @@ the parsed article, with the comments gathered from its comment pages, to the pi
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -29,7 +30,6 @@ from crawler.parsing.discovery import (
     Link,
     parse_feed,
     parse_listing,
-    parse_sitemap,
     sitemaps_from_robots,
 )
 from crawler.parsing.page import parse_page
@@ -40,6 +40,7 @@ from crawler.parsing.urls import (
     is_article_url,
     strip_tracking,
 )
+from crawler.sitemaps import SitemapWalk, batched
 from pipelines.storage import Storage
 
 
@@ -139,16 +140,29 @@ class RtlSpider(scrapy.Spider):
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
         for url in sitemaps_from_robots(response.text):
             if self._on_site(url):
-                yield scrapy.Request(url, callback=self.parse_sitemap)
+                yield self.sitemaps.request(url)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        sitemap = parse_sitemap(response.body)
-        if sitemap.is_index:
-            for link in sitemap.links:
-                if self._on_site(link.url):
-                    yield scrapy.Request(link.url, callback=self.parse_sitemap)
+        """Requests for what a sitemap lists, made as its entries are parsed: an index's
+        sitemaps (those not skipped, ``crawler.sitemaps``), a urlset's articles."""
+        entries = self.sitemaps.open(response)
+        if entries is None:
             return
-        yield from self._article_requests(sitemap.links)
+        if entries.kind == "sitemapindex":
+            on_site = (link for link in entries if self._on_site(link.url))
+            for link in self.sitemaps.wanted(on_site):
+                yield self.sitemaps.request(link.url)
+            return
+        for links in batched(self.sitemaps.urls(entries)):
+            yield from self._article_requests(links)
+
+    def sitemap_failed(self, failure: Failure) -> None:
+        self.sitemaps.failed(failure)
+
+    @functools.cached_property
+    def sitemaps(self) -> SitemapWalk:
+        """Size cap, skipping and counts of this run's sitemap walk (``crawler.sitemaps``)."""
+        return SitemapWalk(self)
 
     def parse_feed(self, response: TextResponse) -> Iterator[scrapy.Request]:
         yield from self._article_requests(parse_feed(response))

@@ -41,15 +41,16 @@ def robots_txt(base_url: str) -> str:
     )
 
 
-def sitemap_index(base_url: str, lastmod: datetime) -> str:
-    entries = "".join(
+def sitemap_index(base_url: str, entries: list[tuple[str, datetime]]) -> str:
+    """An index of the sitemaps at these paths, each with its ``lastmod``."""
+    listed = "".join(
         f"<sitemap><loc>{base_url}{path}</loc><lastmod>{lastmod.isoformat()}</lastmod>"
         "</sitemap>"
-        for path in ("/sitemaps/news.xml", "/sitemaps/sections.xml")
+        for path, lastmod in entries
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<sitemapindex xmlns="{SITEMAP_NS}">{entries}</sitemapindex>\n'
+        f'<sitemapindex xmlns="{SITEMAP_NS}">{listed}</sitemapindex>\n'
     )
 
 
