@@ -13,6 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crawler import exitcodes
+from crawler.outcomes import LOCK_LOST
 from schemas import tables as t
 from schemas.engine import display_url
 
@@ -21,8 +23,6 @@ from schemas.engine import display_url
 CATEGORIES = ("site", "json_ld", "open_graph", "meta", "generic", "empty")
 #: Fields without which a page is refused.
 REQUIRED_FIELDS = ("title", "published_at", "body")
-#: Finish reason of a run stopped because another run took its lock (exit status 75).
-LOCK_LOST = "lock_lost"
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,11 @@ class Run:
         """The status ``scrapy crawl`` exited with (``crawler/exitcodes.py``), as far as
         the row tells: ``None`` for a run still going or killed (``interrupted``)."""
         if self.status == "finished":
-            return 65 if self.alarm else 0
+            return exitcodes.EXTRACTION_ALARM if self.alarm else exitcodes.OK
         if self.status == "failed":
-            return 75 if self.finish_reason == LOCK_LOST else 1
+            if self.finish_reason == LOCK_LOST:
+                return exitcodes.ALREADY_RUNNING
+            return exitcodes.CRAWL_FAILED
         return None
 
 
