@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## Crawl the bundled sample site into var/crawl.sqlite (or DATABASE_URL) and summarize.
 demo: $(STAMP)
-	$(BIN)/python -m crawler.demo
+	$(BIN)/python -m sample_site.demo
 
 ## Every test, Postgres included (TEST_DATABASE_URL, else 127.0.0.1:5432, else a throwaway cluster).
 test: $(STAMP)
