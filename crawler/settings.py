@@ -69,8 +69,6 @@ REDIS_KEY_PREFIX = "rtl-news-crawler"
 DISTRIBUTED_IDLE_SECONDS = 60.0
 #: This worker's name on its machine; its run's job is ``rtl worker=<host>/<name>``.
 DISTRIBUTED_WORKER = "1"
-#: Switches the scheduler to scrapy-redis when REDIS_URL is set; does nothing otherwise.
-ADDONS = {"crawler.distributed.DistributedAddon": 0}
 
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -146,6 +144,10 @@ EXTENSIONS = {
 }
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
-#: Feeds (-o/-O FILE, FEEDS) carry articles only unless they set item_classes or
-#: item_filter: refused pages do not mix into them (crawler/feeds.py).
-ADDONS = {"crawler.feeds.ArticleFeeds": 0}
+ADDONS = {
+    # Switches the scheduler to scrapy-redis when REDIS_URL is set; does nothing otherwise.
+    "crawler.distributed.DistributedAddon": 0,
+    # Feeds (-o/-O FILE, FEEDS) carry articles only unless they set item_classes or
+    # item_filter: refused pages do not mix into them (crawler/feeds.py).
+    "crawler.feeds.ArticleFeeds": 0,
+}

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from crawler.incremental import KnownArticle, RejectedPage
 from crawler.items import ArticleItem, RejectedPageItem
+from crawler.outcomes import job_name
 from pipelines import nearduplicates as nd
 from pipelines import runs
 from pipelines.dedupe import article_identity
@@ -273,7 +274,7 @@ class Storage:
         """When the job's last run that read all its sitemaps started
         (``pipelines.runs.last_sitemap_walk``), which ``crawler.sitemaps`` compares the
         ``lastmod`` of index entries with."""
-        return runs.last_sitemap_walk(self.engine, runs.job_name(spider, arguments))
+        return runs.last_sitemap_walk(self.engine, job_name(spider, arguments))
 
     # --- articles --------------------------------------------------------------------
 
