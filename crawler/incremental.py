@@ -12,11 +12,14 @@ can run the next crawl.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from crawler.parsing.discovery import Link
 from crawler.parsing.urls import article_id_from_url
+from crawler.sites import RTL, Site
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,23 @@ class RejectedPage:
     reason: str | None = None
 
 
+class StoredState(Protocol):
+    """What the database holds, as the spider asks it: the storage side provides it (the
+    ``STORED_STATE`` setting names a factory taking the database URL), so the crawler
+    reads stored state without importing the pipelines."""
+
+    def known_articles(self, identities: Iterable[str]) -> dict[str, KnownArticle]: ...
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]: ...
+
+    def rejected_pages(self, urls: Iterable[str]) -> dict[str, RejectedPage]: ...
+
+    def last_sitemap_walk(self, spider: str, arguments: Mapping[str, Any]) -> datetime | None:
+        ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class FetchPlan:
     """Why a page is fetched, and the conditional headers to fetch it with."""
@@ -60,10 +80,9 @@ class FetchPlan:
     headers: dict[str, str]
 
 
-def link_identity(canonical_url: str) -> str:
-    """The storage identity a canonical article URL will have (``article_identity``)."""
-    article_id = article_id_from_url(canonical_url)
-    return f"rtl:{article_id}" if article_id else canonical_url
+def link_identity(canonical_url: str, site: Site = RTL) -> str:
+    """The storage identity a canonical article URL will have (``Site.identity``)."""
+    return site.identity(article_id_from_url(canonical_url), canonical_url) or canonical_url
 
 
 def conditional_headers(known: KnownArticle) -> dict[str, str]:

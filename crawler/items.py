@@ -19,6 +19,8 @@ class ArticleItem:
 
     #: URL the page was fetched from (absolute).
     url: str
+    #: Name of the site the article is from (``crawler.sites``: ``rtl``, ``funradio``).
+    site: str = "rtl"
     #: Canonical URL: https, the configured site host, no tracking parameters, no
     #: fragment, no ``/amp`` suffix. Derived from ``link[rel=canonical]`` when present.
     canonical_url: str | None = None

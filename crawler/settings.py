@@ -11,13 +11,15 @@ NEWSPIDER_MODULE = "crawler.spiders"
 COMMANDS_MODULE = "crawler.commands"
 
 # --- What to crawl -------------------------------------------------------------------
-#: Root of the site; the spider follows this host only. Point it at the local sample
-#: site (``http://127.0.0.1:PORT``) for demos and tests.
+# Sites are defined in crawler/sites.py (root URL, sections, feeds, comment endpoint).
+# ``<SITE>_BASE_URL``, ``<SITE>_SECTIONS`` and ``<SITE>_FEED_PATHS`` override a site's
+# (``RTL_BASE_URL``, ``FUNRADIO_BASE_URL``, ...): point the root at the local sample site
+# (``http://127.0.0.1:PORT``) for demos and tests. The spider follows that host only.
+#: Root of www.rtl.fr (``scrapy crawl rtl``).
 RTL_BASE_URL = "https://www.rtl.fr"
-#: Feeds read on a full crawl, relative to RTL_BASE_URL.
-RTL_FEED_PATHS = ["/flux/une.rss"]
-#: Section listings walked on a full crawl (``-a section=NAME`` walks one).
-RTL_SECTIONS = ["international", "politique", "societe", "economie", "sport", "culture"]
+#: The storage side's reader of what the database holds, for incremental runs: a callable
+#: taking the database URL (``crawler.incremental.StoredState``).
+STORED_STATE = "pipelines.storage.Storage"
 #: Listing pages read per section at most, so a full crawl stays bounded.
 RTL_MAX_LISTING_PAGES = 20
 #: Comment pages read per article at most (10 comments a page on the site).

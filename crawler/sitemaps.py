@@ -31,7 +31,7 @@ from crawler.fetch_errors import fetch_failure
 from crawler.parsing.discovery import Link, SitemapEntries, SitemapError, sitemap_body
 
 if TYPE_CHECKING:
-    from crawler.spiders.rtl import RtlSpider
+    from crawler.spiders.sites import RtlSpider
 
 #: Sitemaps (indexes and urlsets) opened and parsed this run.
 READ = "sitemap/read"

@@ -12,14 +12,13 @@ from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 
 from crawler.items import ArticleItem
+from crawler.sites import site_named
 from pipelines.nearduplicates import repeated_comments
 
 
 def article_identity(item: ArticleItem) -> str:
-    """The key one article is stored under: its site id, else its canonical URL."""
-    if item.article_id:
-        return f"rtl:{item.article_id}"
-    return item.canonical_url or item.url
+    """The key one article is stored under (``crawler.sites.Site.identity``)."""
+    return site_named(item.site).identity(item.article_id, item.canonical_url) or item.url
 
 
 def dedupe_comments(comments: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int, int]:

@@ -29,6 +29,7 @@ from crawler.parsing.article import Mode
 from crawler.parsing.comments import merge_comments, parse_comments
 from crawler.parsing.page import parse_page
 from crawler.parsing.urls import comments_url
+from crawler.sites import SITES, site_named
 from pipelines.clean import clean_article
 from pipelines.validate import describe, validate_article
 
@@ -69,18 +70,21 @@ def extract_article(
     *,
     headers: Mapping[str, str] | None = None,
     mode: Mode = "full",
+    site: str = "rtl",
 ) -> ArticleItem | RejectedPageItem:
     """Parse, attach comments, clean and validate one page, as a crawl would.
 
     ``headers`` are the HTTP response headers of the page and of its comment pages (the
     ``Content-Type`` charset decides the decoding, as in a crawl). ``mode`` chooses the
-    parser layers (``crawler.parsing.article.parse_article``).
+    parser layers and ``site`` the site definition (``crawler.sites``) whose layouts and
+    rules apply (``crawler.parsing.article.parse_article``).
     """
+    definition = site_named(site)
     response = HtmlResponse(url=url, body=body, headers=headers)
-    item = parse_page(response, base_url=base_url, mode=mode)
+    item = parse_page(response, base_url=base_url, mode=mode, site=definition.name)
     if isinstance(item, RejectedPageItem):
         return item
-    first_page = comments_url(item.canonical_url or url, base_url)
+    first_page = comments_url(item.canonical_url or url, base_url, definition.comments_suffix)
     pages = [
         parse_comments(HtmlResponse(url=first_page, body=page, headers=headers)).comments
         for page in comment_pages
@@ -113,8 +117,13 @@ def _parser() -> argparse.ArgumentParser:
         help="comment fragment files, first page first",
     )
     parser.add_argument(
-        "--base-url", default=settings.RTL_BASE_URL,
-        help=f"site root that canonical URLs use (default {settings.RTL_BASE_URL})",
+        "--site", default="rtl", choices=sorted(SITES),
+        help="site definition whose layouts and rules apply (default rtl)",
+    )
+    parser.add_argument(
+        "--base-url",
+        help="site root that canonical URLs use (default: the site's, e.g. "
+        f"{settings.RTL_BASE_URL})",
     )
     return parser
 
@@ -127,7 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         comment_pages = [Path(name).read_bytes() for name in args.comments]
     except OSError as exc:
         parser.error(str(exc))
-    result = extract_article(body, url, comment_pages, base_url=args.base_url)
+    base_url = args.base_url or site_named(args.site).base_url
+    result = extract_article(body, url, comment_pages, base_url=base_url, site=args.site)
     if isinstance(result, RejectedPageItem):
         output: dict[str, Any] = {
             "rejected": {"url": result.url, "reason": result.reason, "detail": result.detail}

@@ -33,7 +33,7 @@ from crawler.distributed import (
 from crawler.exitcodes import DATABASE_UNAVAILABLE, exit_code
 from crawler.items import ArticleItem
 from crawler.outcomes import WORKER_STAT, run_status
-from crawler.spiders.rtl import RtlSpider
+from crawler.spiders.sites import RtlSpider
 
 
 def make_crawler(

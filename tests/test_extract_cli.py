@@ -32,7 +32,7 @@ def test_seed_page_with_comments() -> None:
     )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert list(data)[:4] == ["url", "canonical_url", "article_id", "section"]
+    assert list(data)[:5] == ["url", "site", "canonical_url", "article_id", "section"]
     assert data["canonical_url"] == URL
     assert data["article_id"] == "7797504917"
     assert data["title"] == "Kim Jong-Un en Russie pour son premier sommet avec Poutine"

@@ -11,7 +11,7 @@ Layers, tried per field in this order (``mode`` chooses which run):
 
 The generic layer only fills what the layout left empty, so a page in a known layout pays
 nothing for it. Identity fields (canonical URL, article id, section, language, aliases)
-come from the page's links and the site's URL rules (``site:rtl``) in every mode.
+come from the page's links and the site's URL rules (``site:<site>``) in every mode.
 ``item.extraction`` records the method of every filled field; ``pipelines.clean`` gives
 the values their final form.
 """
@@ -34,8 +34,6 @@ from crawler.parsing.sites import choose_layout
 from crawler.parsing.text import dedupe, normalize_multiline, normalize_text
 from crawler.parsing.urls import article_id_from_url, canonicalize_url, section_from_url
 
-#: Method of the fields the site's URL rules give (article id, section, fetched URL).
-SITE_RULES = "site:rtl"
 Mode = Literal["full", "site", "generic"]
 MODES: tuple[Mode, ...] = ("full", "site", "generic")
 
@@ -65,13 +63,13 @@ def _fill(
     return None, None
 
 
-def _canonical(page: Page, base_url: str | None) -> tuple[str, str]:
+def _canonical(page: Page, base_url: str | None, rules: str) -> tuple[str, str]:
     href = page.sel.css("link[rel~=canonical]::attr(href)").get()
     if url := page.absolute(href):
         return canonicalize_url(url, base_url), generic.META
     if url := page.absolute(page.meta("og:url")):
         return canonicalize_url(url, base_url), generic.OPEN_GRAPH
-    return canonicalize_url(page.response.url, base_url), SITE_RULES
+    return canonicalize_url(page.response.url, base_url), rules
 
 
 def _slug(value: str) -> str:
@@ -79,9 +77,9 @@ def _slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
-def _section(page: Page, canonical: str) -> tuple[str | None, str | None]:
+def _section(page: Page, canonical: str, rules: str) -> tuple[str | None, str | None]:
     if section := section_from_url(canonical) or section_from_url(page.response.url):
-        return section, SITE_RULES
+        return section, rules
     for value, method in (
         (jsonld.as_text(page.ld.get("articleSection")), generic.JSON_LD),
         (page.meta("article:section"), generic.OPEN_GRAPH),
@@ -129,6 +127,7 @@ def parse_article(
     selector: Selector | None = None,
     *,
     mode: Mode = "full",
+    site: str = "rtl",
 ) -> ArticleItem:
     """Parse an article page; missing parts come out as ``None`` or empty lists.
 
@@ -137,28 +136,32 @@ def parse_article(
     ``crawler.parsing.encoding.page_text``), so that a caller that inspected it does not
     pay for parsing a large page twice. ``mode`` is ``full`` (site layout, then the
     generic layer), ``site`` (site layout only) or ``generic`` (generic layer only): the
-    last two exist to measure each path alone. Raises ``ValueError`` only for a response
-    that is not text; any text, however malformed, gives an item.
+    last two exist to measure each path alone. ``site`` names the site whose layouts are
+    tried (``crawler.parsing.sites``) and whose URL rules give the article id. Raises
+    ``ValueError`` only for a response that is not text; any text, however malformed,
+    gives an item.
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if not isinstance(response, TextResponse):
         raise ValueError(f"not a text response: {response.url}")
     page = Page(response, selector)
-    item = ArticleItem(url=response.url)
+    item = ArticleItem(url=response.url, site=site)
     methods: dict[str, str | None] = {}
+    # Method of the fields the site's URL rules give (article id, section, fetched URL).
+    rules = f"site:{site}"
 
-    item.canonical_url, methods["canonical_url"] = _canonical(page, base_url)
+    item.canonical_url, methods["canonical_url"] = _canonical(page, base_url, rules)
     item.article_id = article_id_from_url(item.canonical_url) or article_id_from_url(
         response.url
     )
-    methods["article_id"] = SITE_RULES if item.article_id else None
-    item.section, methods["section"] = _section(page, item.canonical_url)
+    methods["article_id"] = rules if item.article_id else None
+    item.section, methods["section"] = _section(page, item.canonical_url, rules)
     item.language, methods["language"] = _language(page)
     item.aliases = _aliases(page, item.canonical_url)
 
     found: dict[str, Any] = {"canonical_url": item.canonical_url}
-    layout = choose_layout(page) if mode != "generic" else None
+    layout = choose_layout(page, site) if mode != "generic" else None
     site = Context(page, page.scope(layout.root), base_url, found) if layout else None
     common = Context(page, page.sel, base_url, found)
     for name in CONTENT_FIELDS:

@@ -161,7 +161,7 @@ def lead_element(ctx: Context) -> str | None:
 def ld_people(ctx: Context) -> tuple[list[str], list[str]]:
     """JSON-LD authors: the names of people, and of organisations credited beside them
     (an agency such as AFP; not the site itself)."""
-    sites = _site_names(ctx) | {"rtl", "rtl.fr"}
+    sites = _site_names(ctx)
     people, organisations = [], []
     for author in jsonld.as_list(ctx.page.ld.get("author")):
         name = jsonld.as_text(author)

@@ -37,11 +37,11 @@ def _rejected(response: Response, reason: str, detail: str) -> RejectedPageItem:
 
 
 def parse_page(
-    response: Response, base_url: str | None = None, *, mode: Mode = "full"
+    response: Response, base_url: str | None = None, *, mode: Mode = "full", site: str = "rtl"
 ) -> ArticleItem | RejectedPageItem:
     """The article of a page, or a ``RejectedPageItem`` saying why the page is not one.
 
-    ``base_url`` and ``mode`` are as for ``crawler.parsing.article.parse_article``. Never
+    ``base_url``, ``mode`` and ``site`` are as for ``crawler.parsing.article.parse_article``. Never
     raises for any response body.
     """
     if not isinstance(response, TextResponse):
@@ -58,4 +58,4 @@ def parse_page(
         if "</html>" not in text[-4096:].lower():
             detail += " (the page looks cut short: no closing </html>)"
         return _rejected(response, NOT_AN_ARTICLE, detail)
-    return parse_article(response, base_url=base_url, selector=selector, mode=mode)
+    return parse_article(response, base_url=base_url, selector=selector, mode=mode, site=site)

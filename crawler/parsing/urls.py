@@ -162,6 +162,9 @@ def is_article_url(url: str) -> bool:
     return len(segments) >= 2 and bool(_ARTICLE_SLUG.match(segments[-1]))
 
 
-def comments_url(article_url: str, base_url: str | None = None) -> str:
-    """URL of the first page of an article's comments (canonical URL + ``/commentaires``)."""
-    return canonicalize_url(article_url, base_url) + COMMENTS_SUFFIX
+def comments_url(
+    article_url: str, base_url: str | None = None, suffix: str = COMMENTS_SUFFIX
+) -> str:
+    """URL of the first page of an article's comments (canonical URL + ``suffix``, the
+    site's comment endpoint: ``/commentaires`` on RTL-style sites)."""
+    return canonicalize_url(article_url, base_url) + suffix

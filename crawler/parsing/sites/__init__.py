@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from crawler.parsing.document import Page
 from crawler.parsing.layouts import Layout
-from crawler.parsing.sites import rtl
+from crawler.parsing.sites import funradio, rtl
 
 #: Site name -> its layout versions, in the order they are tried.
-SITE_LAYOUTS: dict[str, tuple[Layout, ...]] = {"rtl": rtl.LAYOUTS}
+SITE_LAYOUTS: dict[str, tuple[Layout, ...]] = {"rtl": rtl.LAYOUTS, "funradio": funradio.LAYOUTS}
 
 
 def choose_layout(page: Page, site: str = "rtl") -> Layout | None:

@@ -12,6 +12,8 @@ and names no class: class names of an unseen template would be guesses.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from crawler.parsing import jsonld
@@ -24,37 +26,50 @@ from crawler.parsing.vocabulary import inside
 
 from .v2019 import LAYOUT as V2019
 
-_TITLE_SUFFIX = re.compile(r"\s+[-|–—]\s+RTL(?:\.fr)?\s*$", re.IGNORECASE)
-_SITE_NAMES = frozenset({"rtl", "rtl.fr", "www.rtl.fr"})
-_IMAGE_HOST = "images.rtl.fr"
 _LEAD_CLASS = re.compile(r"chapo|chapeau|lead|intro|standfirst|summary|resume|description")
 
 
-def _is_rtl_page(page: Page) -> bool:
-    title = page.title_tag or ""
-    site_name = (page.meta("og:site_name") or "").casefold()
-    publisher = jsonld.as_text((page.ld.get("publisher") or {}) if page.ld else None) or ""
-    image = page.meta("og:image") or ""
-    return bool(
-        _TITLE_SUFFIX.search(title)
-        or site_name in _SITE_NAMES
-        or publisher.casefold() in _SITE_NAMES
-        or _IMAGE_HOST in image
-    )
+@dataclass(frozen=True)
+class Brand:
+    """How one site of the platform names itself on its pages."""
+
+    #: Names in ``<title>`` suffixes, ``og:site_name`` and the JSON-LD publisher.
+    names: tuple[str, ...]
+    #: Host of the site's image server.
+    image_host: str
+
+    @cached_property
+    def title_suffix(self) -> re.Pattern[str]:
+        names = "|".join(re.escape(name) for name in self.names)
+        return re.compile(rf"\s+[-|–—]\s+(?:{names})\s*$", re.IGNORECASE)
+
+    @cached_property
+    def lowered(self) -> frozenset[str]:
+        return frozenset(name.casefold() for name in self.names)
+
+    def on(self, page: Page) -> bool:
+        """True when the page says it is one of this brand's."""
+        site_name = (page.meta("og:site_name") or "").casefold()
+        publisher = jsonld.as_text(page.ld.get("publisher")) or ""
+        return bool(
+            self.title_suffix.search(page.title_tag or "")
+            or site_name in self.lowered
+            or publisher.casefold() in self.lowered
+            or self.image_host in (page.meta("og:image") or "")
+        )
 
 
-def _matches(page: Page) -> bool:
-    return bool(page.ld) and not V2019.matches(page) and _is_rtl_page(page)
+RTL = Brand(names=("RTL", "RTL.fr", "www.rtl.fr"), image_host="images.rtl.fr")
 
 
-def _title(ctx: Context) -> str | None:
+def _title(ctx: Context, brand: Brand) -> str | None:
     for node in ctx.root.css("h1"):
         if not inside(node.root, ctx.root.root) and (value := node_text(node)):
             return value
     if value := jsonld.as_text(ctx.page.ld.get("headline")):
         return value
     title = ctx.page.title_tag
-    return _TITLE_SUFFIX.sub("", title) if title and _TITLE_SUFFIX.search(title) else None
+    return brand.title_suffix.sub("", title) if title and brand.title_suffix.search(title) else None
 
 
 def _lead(ctx: Context) -> str | None:
@@ -90,23 +105,28 @@ def _body(ctx: Context) -> list[dict[str, str]]:
     return container_blocks(container, skip)
 
 
-LAYOUT = Layout(
-    site="rtl",
-    version="v2021",
-    matches=_matches,
-    root="article, main, [role=main]",
-    fields={
-        "title": _title,
-        "lead": _lead,
-        "authors": lambda ctx: ld_people(ctx)[0],
-        "co_credit": lambda ctx: next(iter(ld_people(ctx)[1]), None),
-        "published_at": ld("datePublished"),
-        "modified_at": lambda ctx: (
-            v if (v := jsonld.as_text(ctx.page.ld.get("dateModified")))
-            and v != ctx.found.get("published_at") else None
-        ),
-        "image": _image,
-        "body_blocks": _body,
-    },
-    notes="what is public about www.rtl.fr since 2021 (design note, last section)",
-)
+def layout(site: str, brand: Brand) -> Layout:
+    """The 2021 template as one site of the platform serves it."""
+    return Layout(
+        site=site,
+        version="v2021",
+        matches=lambda page: bool(page.ld) and not V2019.matches(page) and brand.on(page),
+        root="article, main, [role=main]",
+        fields={
+            "title": lambda ctx: _title(ctx, brand),
+            "lead": _lead,
+            "authors": lambda ctx: ld_people(ctx)[0],
+            "co_credit": lambda ctx: next(iter(ld_people(ctx)[1]), None),
+            "published_at": ld("datePublished"),
+            "modified_at": lambda ctx: (
+                v if (v := jsonld.as_text(ctx.page.ld.get("dateModified")))
+                and v != ctx.found.get("published_at") else None
+            ),
+            "image": _image,
+            "body_blocks": _body,
+        },
+        notes="what is public about the platform's sites since 2021 (design note, last section)",
+    )
+
+
+LAYOUT = layout("rtl", RTL)

@@ -1,4 +1,7 @@
-"""The ``rtl`` spider: decides which pages of an RTL-style site to fetch.
+"""The spider of a news site of the RTL platform: decides which pages to fetch.
+
+One spider class per site definition (``crawler.sites``) is made in
+``crawler.spiders.sites``: ``scrapy crawl rtl``, ``scrapy crawl funradio``.
 
 Parsing lives in ``crawler.parsing``; this module only schedules requests and hands
 the parsed article, with the comments gathered from its comment pages, to the pipelines.
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.misc import load_object
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
@@ -41,11 +45,12 @@ from crawler.parsing.urls import (
     strip_tracking,
 )
 from crawler.sitemaps import SitemapWalk, batched
-from pipelines.storage import Storage
+from crawler.sites import Site
 
 
-class RtlSpider(scrapy.Spider):
-    """Crawl articles and their reader comments from an RTL-style news site.
+class SiteSpider(scrapy.Spider):
+    """Crawl articles and their reader comments from one site of the RTL platform
+    (``site``, a ``crawler.sites.Site``).
 
     Arguments (``-a name=value``):
 
@@ -57,7 +62,8 @@ class RtlSpider(scrapy.Spider):
     fetched again only when changed or recent (``crawler.incremental``).
     """
 
-    name = "rtl"
+    #: The site this spider crawls; set on each site's class.
+    site: Site
 
     def __init__(
         self,
@@ -82,22 +88,27 @@ class RtlSpider(scrapy.Spider):
             raise ValueError(f"since must be a date as YYYY-MM-DD, got {since!r}") from exc
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> RtlSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SiteSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         settings = crawler.settings
-        spider.base_url = settings.get("RTL_BASE_URL").rstrip("/")
+        site = spider.site
+        spider.base_url = (site.setting(settings, "BASE_URL") or site.base_url).rstrip("/")
         parts = urlsplit(spider.base_url)
         spider.base_netloc = parts.netloc
         # The offsite filter compares host names only; _on_site checks the port too.
         spider.allowed_domains = [parts.hostname]
-        spider.feed_paths = settings.getlist("RTL_FEED_PATHS")
-        spider.sections = settings.getlist("RTL_SECTIONS")
+        spider.feed_paths = settings.getlist(f"{site.name.upper()}_FEED_PATHS") or list(
+            site.feed_paths
+        )
+        spider.sections = settings.getlist(f"{site.name.upper()}_SECTIONS") or list(site.sections)
         spider.max_listing_pages = settings.getint("RTL_MAX_LISTING_PAGES")
         spider.max_comment_pages = settings.getint("RTL_MAX_COMMENT_PAGES")
         spider.incremental = settings.getbool("RTL_INCREMENTAL", True)
         spider.recheck_window = timedelta(days=settings.getfloat("RTL_RECHECK_DAYS", 7))
         spider.rejected_retry = timedelta(hours=settings.getfloat("RTL_REJECTED_RETRY_HOURS", 24))
         spider.database_url = database_url(settings)
+        #: Opens the stored state for incremental runs (``STORED_STATE``: the storage side).
+        spider.open_stored_state = load_object(settings.get("STORED_STATE"))
         worker = worker_name(settings)
         if worker:
             # A distributed worker is a run of its own, under its own lock.
@@ -110,7 +121,7 @@ class RtlSpider(scrapy.Spider):
     def _open_stored(self) -> None:
         # The store pipeline has opened (and migrated) the database before start() runs.
         if self.incremental and self.stored is None:
-            self.stored = Storage(self.database_url)
+            self.stored = self.open_stored_state(self.database_url)
 
     def closed(self, reason: str) -> None:
         if self.stored is not None:
@@ -201,7 +212,7 @@ class RtlSpider(scrapy.Spider):
             for url, link in candidates.items():
                 yield self._fetch_article(url, link, FetchPlan("new", {}))
             return
-        identities = {url: link_identity(url) for url in candidates}
+        identities = {url: link_identity(url, self.site) for url in candidates}
         try:
             known = self.stored.known_articles(identities.values())
             rejected = self.stored.rejected_pages(
@@ -250,12 +261,13 @@ class RtlSpider(scrapy.Spider):
             url = response.request.url if response.request else response.url
             item = ArticleItem(
                 url=url,
+                site=self.site.name,
                 canonical_url=url,
                 article_id=article_id_from_url(url),
                 not_modified=True,
             )
             self._add_fetch_metadata(item, response)
-            yield self._comments_request(item, comments_url(url), 1)
+            yield self._comments_request(item, self._comments_url(url), 1)
             return
         if not isinstance(response, TextResponse):
             yield RejectedPageItem(
@@ -265,7 +277,7 @@ class RtlSpider(scrapy.Spider):
                 http_status=response.status,
             )
             return
-        item = parse_page(response, base_url=self.base_url)
+        item = parse_page(response, base_url=self.base_url, site=self.site.name)
         if isinstance(item, RejectedPageItem):
             # A "page not found", bot challenge or listing served with status 200.
             yield item
@@ -274,7 +286,8 @@ class RtlSpider(scrapy.Spider):
             self.crawler.stats.inc_value("spider/skipped_before_since")
             return
         self._add_fetch_metadata(item, response)
-        yield self._comments_request(item, comments_url(item.canonical_url or response.url), 1)
+        first_page = self._comments_url(item.canonical_url or response.url)
+        yield self._comments_request(item, first_page, 1)
 
     def parse_comments(
         self, response: TextResponse, item: ArticleItem, page: int
@@ -334,6 +347,9 @@ class RtlSpider(scrapy.Spider):
         modified = response.headers.get("Last-Modified")
         item.etag = etag.decode("latin-1") if etag else None
         item.http_last_modified = modified.decode("latin-1") if modified else None
+
+    def _comments_url(self, article_url: str) -> str:
+        return comments_url(article_url, suffix=self.site.comments_suffix)
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).netloc == self.base_netloc
