@@ -258,18 +258,16 @@ def profile_summary(path: Path, top: int = 25) -> str:
         return "(no samples)"
     lines = [f"{total:,} samples; by thread: "
              + ", ".join(f"{name} {n / total:.0%}" for name, n in threads.most_common(4)),
-             "", "inclusive (the function or what it calls):"]  # fmt: skip
-    shown = 0
-    for name, n in inclusive.most_common():
-        if n / total > 0.97:
-            continue  # the reactor's loop, main(): every sample
-        lines.append(f"  {n / total:6.1%}  {name}")
-        shown += 1
-        if shown == top:
-            break
+             "", "inclusive, this project's functions (with what they call):"]  # fmt: skip
+    ours = [(name, n) for name, n in inclusive.most_common() if _is_ours(name)]
+    lines += [f"  {n / total:6.1%}  {name}" for name, n in ours[:top]]
     lines += ["", "self (running in the function itself):"]
     lines += [f"  {n / total:6.1%}  {name}" for name, n in own.most_common(15)]
     return "\n".join(lines)
+
+
+def _is_ours(name: str) -> bool:
+    return any(f"({package}/" in name for package in ("crawler", "pipelines", "schemas"))
 
 
 def _function(frame: str) -> str:
