@@ -173,9 +173,13 @@ def crawl_settings(base_url: str, concurrency: int) -> list[str]:
     return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
 
 
-def run_floor(base_url: str, urls: Path, concurrency: int, work: Path) -> Run:
+def log_path(name: str, articles: int) -> Path:
+    return ROOT / "var" / "benchmarks" / f"bench-{name}-{articles}.log"
+
+
+def run_floor(base_url: str, urls: Path, concurrency: int, work: Path, articles: int) -> Run:
     stats_file = work / "floor-stats.json"
-    log = ROOT / "var" / "benchmarks" / "bench-floor.log"
+    log = log_path("floor", articles)
     command = [
         sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks" / "floor.py"),
         *crawl_settings(base_url, concurrency),
@@ -189,7 +193,7 @@ def run_floor(base_url: str, urls: Path, concurrency: int, work: Path) -> Run:
 def run_full(
     base_url: str, db_url: str, concurrency: int, articles: int, profile: Path | None
 ) -> Run:
-    log = ROOT / "var" / "benchmarks" / "bench-full.log"
+    log = log_path("full", articles)
     command = [sys.executable, "-m", "scrapy", "crawl", "rtl",
                *crawl_settings(base_url, concurrency)]  # fmt: skip
     env = {**os.environ, "DATABASE_URL": db_url}
@@ -338,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         with nginx(work / "site", port):
             if "floor" not in args.skip:
                 print("Floor crawl ...", flush=True)
-                runs.append(run_floor(base_url, urls, args.concurrency, work))
+                runs.append(run_floor(base_url, urls, args.concurrency, work, args.articles))
             if "full" not in args.skip:
                 print("Full crawl into a new PostgreSQL database ...", flush=True)
                 with temporary_database(args.server_url) as db_url:
@@ -365,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     for run in runs:
         if run.returncode != 0 or run.errors:
             print(f"{run.name}: exit status {run.returncode}, {run.errors} ERROR lines "
-                  f"(var/benchmarks/bench-{run.name}.log)")  # fmt: skip
+                  f"({log_path(run.name, args.articles).relative_to(ROOT)})")  # fmt: skip
     if profile is not None and profile.exists():
         print(f"\nProfile of the full crawl ({profile.relative_to(ROOT)}):")
         print(profile_summary(profile))

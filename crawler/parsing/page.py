@@ -36,6 +36,15 @@ def _rejected(response: Response, reason: str, detail: str) -> RejectedPageItem:
     )
 
 
+def _blank(text: str) -> bool:
+    """Nothing but whitespace and NUL characters (without copying a page of megabytes)."""
+    if not text or text.isspace():
+        return True
+    if "\x00" not in text:
+        return False
+    return not text.replace("\x00", "").strip()
+
+
 def parse_page(
     response: Response, base_url: str | None = None, *, mode: Mode = "full"
 ) -> ArticleItem | RejectedPageItem:
@@ -48,7 +57,7 @@ def parse_page(
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         return _rejected(response, NOT_HTML, f"content type {content_type or 'unknown'}")
     text = page_text(response)
-    if not text.replace("\x00", "").strip():
+    if _blank(text):
         return _rejected(response, EMPTY_PAGE, f"{len(response.body)} bytes, no content")
     # Parsed once, here, and handed to the article parser: pages reach several megabytes.
     selector = Selector(text=text)
