@@ -395,7 +395,7 @@ class Storage:
             row["identity"]: row
             for row in conn.execute(
                 sa.select(articles)
-                .where(articles.c.identity.in_([identity for identity, _ in items]))
+                .where(self._among(articles.c.identity, [identity for identity, _ in items]))
                 .with_for_update()
             ).mappings()
         }
@@ -528,7 +528,9 @@ class Storage:
         result.aliases_new += self._add_urls(conn, list(zip(pks, item_urls, strict=True)))
         # Stored now, so no longer refused pages.
         refused = _unique(url for _, item in items for url in (item.url, item.canonical_url))
-        conn.execute(sa.delete(t.rejected_pages).where(t.rejected_pages.c.url.in_(refused)))
+        conn.execute(
+            sa.delete(t.rejected_pages).where(self._among(t.rejected_pages.c.url, refused))
+        )
         new, updated, near = self._write_comments(
             conn, [(pk, item.comments) for pk, (_, item) in zip(pks, items, strict=True)],
             now, run_id,
@@ -638,7 +640,7 @@ class Storage:
             query = (
                 sa.select(links.c.article_id, names.c.name)
                 .join(links, links.c[key] == names.c.id)
-                .where(links.c.article_id.in_(article_pks))
+                .where(self._among(links.c.article_id, article_pks))
                 .order_by(links.c.article_id, links.c.position)
             )
             for article_pk, name in conn.execute(query):
@@ -652,17 +654,17 @@ class Storage:
         if not wanted:
             return
         names, links, key = self._LINKS[kind]
-        conn.execute(sa.delete(links).where(links.c.article_id.in_([pk for pk, _ in wanted])))
+        conn.execute(
+            sa.delete(links).where(self._among(links.c.article_id, [pk for pk, _ in wanted]))
+        )
         every = _unique(name for _, article_names in wanted for name in article_names)
         if not every:
             return
-        conn.execute(
-            self._insert(names)
-            .values([{"name": name} for name in every])
-            .on_conflict_do_nothing(index_elements=[names.c.name])
-        )
+        self._insert_rows(conn, names, [{"name": name} for name in every], conflict=names.c.name)
         ids = dict(
-            conn.execute(sa.select(names.c.name, names.c.id).where(names.c.name.in_(every))).all()
+            conn.execute(
+                sa.select(names.c.name, names.c.id).where(self._among(names.c.name, every))
+            ).all()
         )
         conn.execute(
             sa.insert(links),
@@ -722,7 +724,7 @@ class Storage:
             sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
                 sa.or_(
                     table.c.article_id.in_([pk for pk, _ in wanted]),
-                    table.c.comment_id.in_(every_id),
+                    self._among(table.c.comment_id, every_id),
                 )
             )
         ).all()
@@ -798,9 +800,18 @@ class Storage:
                 elif seen:
                     unchanged.append(row.id)
         if unchanged:
-            conn.execute(sa.update(table).where(table.c.id.in_(unchanged)).values(last_seen_at=now))
+            conn.execute(
+                sa.update(table).where(self._among(table.c.id, unchanged)).values(last_seen_at=now)
+            )
         self._insert_rows(conn, table, inserts, conflict=table.c.comment_id)
         return len(inserts), updated, near
+
+    def _among(self, column: Any, values: list[Any]) -> Any:
+        """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however
+        many values (thousands of comment ids do not make thousands of placeholders)."""
+        if self.engine.dialect.name != "postgresql":
+            return column.in_(values)
+        return column == sa.any_(sa.literal(values, postgresql.ARRAY(column.type)))
 
     def _insert_rows(
         self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], conflict: Any
@@ -945,4 +956,8 @@ def _groups(items: Sequence[ArticleItem]) -> list[list[tuple[str, ArticleItem]]]
 def _stored_urls(conn: sa.Connection, urls: list[str]) -> set[str]:
     """Those of ``urls`` that ``article_urls`` holds (under any article)."""
     u = t.article_urls
-    return set(conn.scalars(sa.select(u.c.url).where(u.c.url.in_(urls))))
+    if conn.dialect.name == "postgresql":
+        among = u.c.url == sa.any_(sa.literal(urls, postgresql.ARRAY(u.c.url.type)))
+    else:
+        among = u.c.url.in_(urls)
+    return set(conn.scalars(sa.select(u.c.url).where(among)))
