@@ -330,24 +330,26 @@ def main(argv: list[str] | None = None) -> int:
     profile = (ROOT / "var" / "benchmarks" / f"profile-{args.articles}.txt"
                if args.profile else None)  # fmt: skip
     try:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        started = time.monotonic()
-        site = write_site(work / "site", base_url, args.articles)
-        urls = work / "urls.txt"
-        urls.write_text("".join(url + "\n" for url in site.page_urls))
-        print(f"Site: {args.articles:,} articles, {len(site.page_urls):,} article and comment "
-              f"pages, {site.bytes_on_disk / MB:,.0f} MB on disk, written in "
-              f"{time.monotonic() - started:.0f} s; nginx on {base_url}", flush=True)  # fmt: skip
-        with nginx(work / "site", port):
-            if "floor" not in args.skip:
-                print("Floor crawl ...", flush=True)
-                runs.append(run_floor(base_url, urls, args.concurrency, work, args.articles))
-            if "full" not in args.skip:
-                print("Full crawl into a new PostgreSQL database ...", flush=True)
-                with temporary_database(args.server_url) as db_url:
-                    runs.append(run_full(base_url, db_url, args.concurrency, args.articles,
-                                         profile))  # fmt: skip
+        if not {"floor", "full"} <= set(args.skip):
+            port = free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            started = time.monotonic()
+            site = write_site(work / "site", base_url, args.articles)
+            urls = work / "urls.txt"
+            urls.write_text("".join(url + "\n" for url in site.page_urls))
+            print(f"Site: {args.articles:,} articles, {len(site.page_urls):,} article and "
+                  f"comment pages, {site.bytes_on_disk / MB:,.0f} MB on disk, written in "
+                  f"{time.monotonic() - started:.0f} s; nginx on {base_url}",
+                  flush=True)  # fmt: skip
+            with nginx(work / "site", port):
+                if "floor" not in args.skip:
+                    print("Floor crawl ...", flush=True)
+                    runs.append(run_floor(base_url, urls, args.concurrency, work, args.articles))
+                if "full" not in args.skip:
+                    print("Full crawl into a new PostgreSQL database ...", flush=True)
+                    with temporary_database(args.server_url) as db_url:
+                        runs.append(run_full(base_url, db_url, args.concurrency, args.articles,
+                                             profile))  # fmt: skip
         if "storage" not in args.skip:
             print("Storage alone ...", flush=True)
             with temporary_database(args.server_url) as db_url:
@@ -357,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Benchmark: {args.articles:,} articles, concurrency {args.concurrency}, "
           f"{os.cpu_count()} cores")  # fmt: skip
-    print(table(runs))
+    if runs:
+        print(table(runs))
     by_name = {run.name: run for run in runs}
     if "floor" in by_name and "full" in by_name and by_name["floor"].pages_per_second:
         ratio = by_name["full"].pages_per_second / by_name["floor"].pages_per_second
