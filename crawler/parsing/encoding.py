@@ -19,7 +19,12 @@ import codecs
 import re
 
 from scrapy.http import TextResponse
-from w3lib.encoding import html_body_declared_encoding, html_to_unicode, read_bom
+from w3lib.encoding import (
+    html_body_declared_encoding,
+    html_to_unicode,
+    read_bom,
+    resolve_encoding,
+)
 
 # A UTF-8 lead byte read as windows-1252/latin-1 ("Ã", "Â", "â", ...) followed by a
 # continuation byte read the same way (U+0080-U+00BF, or the characters windows-1252
@@ -62,8 +67,39 @@ def _damaged(response: TextResponse, text: str) -> bool:
     if "\ufffd" in text:
         return True
     if _is_utf8(response.encoding):
+        # No replacement character: valid UTF-8, whose decoding is exactly ``text``.
         return _MOJIBAKE_UTF8.search(response.body) is not None
     return _MOJIBAKE.search(text) is not None
+
+
+#: Decodings that never beat a clean UTF-8 decoding (see :func:`_never_better`).
+_WESTERN = frozenset({"utf-8", "cp1252", "iso8859-1", "ascii"})
+
+
+def _clean_utf8(response: TextResponse, text: str) -> bool:
+    """The body was decoded as UTF-8 without a replacement character: it is valid UTF-8."""
+    return "\ufffd" not in text and _is_utf8(response.encoding)
+
+
+def _never_better(declared: str | None) -> bool:
+    """Whether every other decoding :func:`page_text` tries is as damaged or worse than a
+    clean UTF-8 decoding, whatever the text, so the damage need not be counted.
+
+    The candidates are the page's declared encoding, UTF-8 (the same text) and
+    windows-1252. Read as windows-1252 (or latin-1), every non-ASCII character of valid
+    UTF-8 becomes a lead character (bytes 0xC2-0xF4) followed by a continuation one
+    (0x80-0xBF: all of them followers, or a replacement character): at least one damage
+    per non-ASCII character, while the UTF-8 text has at most one per non-ASCII
+    character. Ties keep the first decoding. Only another declared encoding (say
+    koi8-r) could win, and then the damage is counted as before.
+    """
+    if not declared:
+        return True
+    resolved = resolve_encoding(declared)
+    try:
+        return resolved is not None and codecs.lookup(resolved).name in _WESTERN
+    except LookupError:
+        return False
 
 
 def _is_utf8(encoding: str | None) -> bool:
@@ -87,10 +123,14 @@ def page_text(response: TextResponse) -> str:
     page that is merely truncated in the middle of a character is left alone.
     """
     text = response.text
-    if read_bom(response.body)[0] or not _damaged(response, text):
+    if read_bom(response.body)[0]:
+        return text
+    declared = html_body_declared_encoding(response.body)
+    if _clean_utf8(response, text) and _never_better(declared):
+        return text
+    if not _damaged(response, text):
         return text
     best, best_damage = text, damage(text)
-    declared = html_body_declared_encoding(response.body)
     for encoding in (declared, *_FALLBACKS):
         if not encoding or best_damage == 0:
             continue
