@@ -19,6 +19,7 @@ from crawler.parsing.encoding import (
     damage,
     page_text,
 )
+from crawler.parsing.page import _blank
 
 # Text made mostly of the characters the check is about, so pairs are frequent.
 _CHARS = st.sampled_from([*_LEADS, *_FOLLOWERS, "a", "é", " ", "<", "\u2019", "\ufffd", "😀"])
@@ -92,3 +93,11 @@ def test_page_text_is_the_least_damaged_decoding(
     headers = {"Content-Type": "text/html" + (f"; charset={header}" if header else "")}
     response = HtmlResponse("http://127.0.0.1/a", body=body, headers=headers)
     assert page_text(response) == _plain_page_text(response)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\x00", " ", "\t", "\n", "\xa0", "\u2028", "\u3000",
+                                 "\x1c", "\x85", "a", "\u200b", "\ufeff"]),
+                max_size=8).map("".join))  # fmt: skip
+def test_a_blank_page_is_whitespace_and_nul_only(text: str) -> None:
+    assert _blank(text) == (not text.replace("\x00", "").strip())

@@ -14,6 +14,8 @@ Everything else is parsed; what it lacks is for ``pipelines.validate`` to name.
 
 from __future__ import annotations
 
+import re
+
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
@@ -36,13 +38,14 @@ def _rejected(response: Response, reason: str, detail: str) -> RejectedPageItem:
     )
 
 
+#: A character that is neither whitespace (as ``str.strip`` sees it) nor NUL.
+_CONTENT = re.compile(r"[^\s\x00]")
+
+
 def _blank(text: str) -> bool:
-    """Nothing but whitespace and NUL characters (without copying a page of megabytes)."""
-    if not text or text.isspace():
-        return True
-    if "\x00" not in text:
-        return False
-    return not text.replace("\x00", "").strip()
+    """Nothing but whitespace and NUL characters; stops at the first other character
+    rather than scanning or copying a page of megabytes."""
+    return _CONTENT.search(text) is None
 
 
 def parse_page(
