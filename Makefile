@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench-load eval report serve-sample crawl-distributed clean
+.PHONY: install demo test test-fast lint db-upgrade replay db-readonly-role bench bench-load eval report serve-sample crawl-distributed clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,10 +43,19 @@ replay: $(STAMP)
 db-readonly-role: $(STAMP)
 	$(BIN)/python -m schemas.roles create-readonly $(ROLE) $(if $(PASSWORD_ENV),--password-env $(PASSWORD_ENV))
 
-ARTICLES ?= 1000
-## Crawl a generated site of ARTICLES articles into a temporary PostgreSQL database; print memory and rate.
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+## Speed: the full crawl against the floor (same pages, h1 only) on a generated site served by nginx,
+## and the storage layer alone: make bench [ARTICLES=2000] [PROFILE=1]
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m benchmarks.bench --articles $(or $(ARTICLES),2000) $(if $(PROFILE),--profile)
+
+## Memory: crawl a generated site of ARTICLES (1000) articles into a temporary PostgreSQL database; print RSS and rate.
 bench-load: $(STAMP)
-	$(BIN)/python -m benchmarks.load --articles $(ARTICLES)
+	$(BIN)/python -m benchmarks.load --articles $(or $(ARTICLES),1000)
 
 ## Score the parser (site, generic, full) and trafilatura alone on tests/fixtures/eval: per-field accuracy, body P/R/F1, CPU ms per page.
 eval: $(STAMP)

@@ -134,6 +134,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.redirects.SiteRedirectMiddleware": 600,
 }
 COOKIES_ENABLED = False
+# A response gives one item or a few requests (a sitemap up to a thousand): Scrapy starts
+# CONCURRENT_ITEMS tasks per response to work through them, 100 by default, a cost paid on
+# every page for nothing.
+CONCURRENT_ITEMS = 8
+# Scrapy's check for generator callbacks returning a value re-reads the callback's source
+# on every response (its cache keeps bound methods weakly, so it never hits); ruff and the
+# tests see these callbacks.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # --- Housekeeping --------------------------------------------------------------------
 # An unattended crawler has no use for interactive ports; they are also attack surface.

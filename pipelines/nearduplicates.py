@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import struct
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -62,14 +63,27 @@ _EMPTY_VALUE = np.uint32(0xFFFFFFFF)
 _LSH_MARGIN = 0.25
 
 
+class _PunctuationToSpace(dict):
+    """``str.translate`` table: punctuation and symbols (Unicode categories P* and S*) to a
+    space, every other character to itself; filled as characters are met, so translating
+    runs at C speed after the first few texts."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        self[code] = value = " " if unicodedata.category(char)[0] in "PS" else char
+        return value
+
+
+_TO_SPACE = _PunctuationToSpace()
+
+
 def _normalize(text: str) -> str:
     """NFC, casefold, punctuation and symbols turned into spaces, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text).casefold()
     # casefold can leave decomposed sequences (e.g. from "İ"), so compose again.
     text = unicodedata.normalize("NFC", text)
     # Replacing with a space, not deleting, so "l'AFP" and "l’AFP" both become "l afp".
-    chars = [" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text]
-    return " ".join("".join(chars).split())
+    return " ".join(text.translate(_TO_SPACE).split())
 
 
 def _word_shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
@@ -153,6 +167,60 @@ def similarity(a: bytes, b: bytes) -> float:
     return _minhash(va).jaccard(_minhash(vb))
 
 
+class FingerprintSet:
+    """Many fingerprints, each compared with one other at once (numpy over all of them).
+
+    :meth:`scores` gives what :func:`similarity` gives pair by pair, without building two
+    MinHash objects per pair: a new article is compared with every article published
+    within days of it, hundreds of them.
+    """
+
+    def __init__(self, fingerprints: Iterable[bytes | None]) -> None:
+        self._values: list[np.ndarray | None] = []
+        for fp in fingerprints:
+            try:
+                self._values.append(_unpack(fp) if fp is not None else None)
+            except ValueError:
+                self._values.append(None)  # made by another recipe: never comparable
+        self._by_length: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def _matrix(self, length: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Positions of the fingerprints of ``length`` values, their values, which are empty."""
+        if length not in self._by_length:
+            positions = [
+                i for i, v in enumerate(self._values) if v is not None and len(v) == length
+            ]
+            matrix = (
+                np.stack([self._values[i] for i in positions])
+                if positions
+                else np.empty((0, length), dtype=_VALUE_DTYPE)
+            )
+            empty = np.all(matrix == _EMPTY_VALUE, axis=1)
+            self._by_length[length] = (np.array(positions, dtype=np.int64), matrix, empty)
+        return self._by_length[length]
+
+    def scores(self, fp: bytes) -> list[float | None]:
+        """``similarity(fp, other)`` for every fingerprint of the set, in order; None where
+        :func:`similarity` would raise ValueError (not comparable)."""
+        values = _unpack(fp)
+        positions, matrix, empty = self._matrix(len(values))
+        result: list[float | None] = [None] * len(self._values)
+        if not len(positions):
+            return result
+        if np.all(values == _EMPTY_VALUE):
+            shares = np.zeros(len(positions))
+        else:
+            # As MinHash.jaccard computes it: equal values over the number of values.
+            equal = np.count_nonzero(matrix == values, axis=1).astype(np.float64)
+            shares = np.where(empty, 0.0, equal / np.float64(len(values)))
+        for position, share in zip(positions.tolist(), shares.tolist(), strict=True):
+            result[position] = share
+        return result
+
+
 def article_text(title: str | None, lead: str | None, body: str | None) -> str:
     """The text of an article that its fingerprint is computed from: lead and body.
 
@@ -184,7 +252,7 @@ def comment_key(text: str) -> str:
 def _char_shingles(key: str, size: int = 3) -> frozenset[str]:
     if len(key) <= size:
         return frozenset({key})
-    return frozenset(key[i : i + size] for i in range(len(key) - size + 1))
+    return frozenset([key[i : i + size] for i in range(len(key) - size + 1)])
 
 
 def _similar_comment(
@@ -223,6 +291,9 @@ def near_duplicate_comments(
     seen: set[str] = set()
     earlier: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
     repeats: dict[str, str] = {}
+    comments = list(comments)
+    # An author's only comment repeats nothing and nothing repeats it: no text work.
+    by_author = Counter(comment.get("author") for comment in comments)
     for comment in comments:
         comment_id = comment["comment_id"]
         if comment_id in seen:
@@ -231,6 +302,8 @@ def near_duplicate_comments(
         author = comment.get("author")
         if author is None or not str(author).strip():
             continue  # Anonymous comments cannot be attributed to one person.
+        if by_author[author] < 2:
+            continue
         key = comment_key(comment.get("text") or "")
         if not key:
             continue

@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 #: "gone": the stored value is kept.
 _COMMENT_STICKY = ("parent_id", "posted_at")
 _COMMENT_FIELDS = ("author", "text", *_COMMENT_STICKY)
+#: Article columns a conflicting insert (another writer got there first) leaves alone.
+_INSERT_ONLY = frozenset(
+    {"identity", "url", "first_seen_at", "first_run_id", "version", "etag", "http_last_modified"}
+)
 
 
 def content_hash(title: str | None, lead: str | None, body: str | None) -> str:
@@ -300,8 +304,7 @@ class Storage:
             with self.engine.begin() as conn:
                 self._lock_writes(conn)
                 result = WriteResult()
-                for item in items:
-                    self._write_article(conn, item, now, run_id, result)
+                self._write_items(conn, items, now, run_id, result)
             return result
         except Exception as exc:
             # A database that went away is not the items' fault: the caller keeps them.
@@ -321,7 +324,7 @@ class Storage:
             try:
                 with self.engine.begin() as conn:
                     self._lock_writes(conn)
-                    self._write_article(conn, item, now, run_id, single)
+                    self._write_items(conn, [item], now, run_id, single)
             except Exception as exc:
                 self._raise_if_unavailable(exc)
                 result.failures.append(self._failure(item, exc))
@@ -369,179 +372,233 @@ class Storage:
             identity=identity, url=getattr(item, "url", "?"), error=error_text(exc, self.engine)
         )
 
-    def _write_article(
+    def _write_items(
         self,
         conn: sa.Connection,
-        item: ArticleItem,
+        items: Sequence[ArticleItem],
+        now: datetime,
+        run_id: int | None,
+        result: WriteResult,
+    ) -> None:
+        """Write articles in order, in groups written together (a few statements per group,
+        not per article): a group never holds one article twice, nor one comment id under
+        two articles, so writing it at once stores what writing its articles one after
+        the other would."""
+        for group in _groups(items):
+            self._write_group(conn, group, now, run_id, result)
+
+    def _write_group(
+        self,
+        conn: sa.Connection,
+        items: list[tuple[str, ArticleItem]],
         now: datetime,
         run_id: int | None,
         result: WriteResult,
     ) -> None:
         articles = t.articles
-        identity = article_identity(item)
         # FOR UPDATE (PostgreSQL only; SQLite locks the whole file) keeps a concurrent
-        # crawl from changing the row between this comparison and the write.
-        stored = (
-            conn.execute(
-                sa.select(articles).where(articles.c.identity == identity).with_for_update()
-            )
-            .mappings()
-            .first()
+        # crawl from changing the rows between this comparison and the write.
+        stored_rows = {
+            row["identity"]: row
+            for row in conn.execute(
+                sa.select(articles)
+                .where(self._among(articles.c.identity, [identity for identity, _ in items]))
+                .with_for_update()
+            ).mappings()
+        }
+        linked = self._linked_names_of(
+            conn, [row["id"] for row in stored_rows.values()]
         )
-        if item.not_modified:
+        pks: list[int] = []
+        new_rows: list[dict[str, Any]] = []
+        new_positions: list[int] = []
+        versions: list[tuple[int, dict[str, Any]]] = []
+        #: (position, fingerprint, published_at) of articles whose text changed.
+        fingerprints: list[tuple[int, bytes, datetime]] = []
+        relinks: dict[str, list[tuple[int, list[str]]]] = {"authors": [], "tags": []}
+        for position, (identity, item) in enumerate(items):
+            stored = stored_rows.get(identity)
+            if item.not_modified:
+                if stored is None:
+                    raise ValueError(f"304 Not Modified for {identity}, which is not stored")
+                pks.append(stored["id"])
+                conn.execute(
+                    sa.update(articles)
+                    .where(articles.c.id == stored["id"])
+                    .values(last_seen_at=now, **_validator_values(item))
+                )
+                result.articles_unchanged += 1
+                result.articles_not_modified += 1
+                continue
+            values = _article_values(item)
+            author_names = _unique(item.authors)
+            tag_names = _unique(item.tags)
+            text_changed = stored is None or stored["content_hash"] != values["content_hash"]
+            if text_changed:
+                fingerprint = nd.fingerprint(nd.article_text(item.title, item.lead, item.body))
+                values["fingerprint"] = None if nd.is_empty(fingerprint) else fingerprint
             if stored is None:
-                raise ValueError(f"304 Not Modified for {identity}, which is not stored")
-            article_pk = stored["id"]
-            conn.execute(
-                sa.update(articles)
-                .where(articles.c.id == article_pk)
-                .values(last_seen_at=now, **_validator_values(item))
-            )
-            result.articles_unchanged += 1
-            result.articles_not_modified += 1
-        else:
-            article_pk = self._write_content(conn, item, identity, stored, now, run_id, result)
+                new_positions.append(position)
+                new_rows.append(
+                    {
+                        "identity": identity,
+                        "url": item.url,
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                        "first_run_id": run_id,
+                        "version": 1,
+                        **values,
+                        "etag": item.etag,
+                        "http_last_modified": item.http_last_modified,
+                    }
+                )
+                pks.append(0)  # known once the group's new rows are inserted
+                version = 1
+                result.articles_new += 1
+                authors_changed = tags_changed = True
+            else:
+                article_pk = stored["id"]
+                pks.append(article_pk)
+                version = stored["version"] + 1 if text_changed else stored["version"]
+                # The stored url stays the first one seen: another address of the same
+                # article is an alias, not an edit.
+                changed = {name: value for name, value in values.items() if stored[name] != value}
+                authors_changed = linked["authors"].get(article_pk, []) != author_names
+                tags_changed = linked["tags"].get(article_pk, []) != tag_names
+                touched = {
+                    name: v for name, v in _validator_values(item).items() if stored[name] != v
+                }
+                conn.execute(
+                    sa.update(articles)
+                    .where(articles.c.id == article_pk)
+                    .values(last_seen_at=now, version=version, **changed, **touched)
+                )
+                if changed or authors_changed or tags_changed:
+                    result.articles_updated += 1
+                else:
+                    result.articles_unchanged += 1
+            if text_changed:
+                versions.append(
+                    (
+                        position,
+                        {
+                            "version": version,
+                            "content_hash": values["content_hash"],
+                            "title": item.title,
+                            "lead": item.lead,
+                            "body": item.body,
+                            "modified_at": item.modified_at,
+                            "captured_at": now,
+                            "run_id": run_id,
+                        },
+                    )
+                )
+                if stored is not None:
+                    result.versions_new += 1
+                if values.get("fingerprint") is not None and isinstance(
+                    item.published_at, datetime
+                ):
+                    fingerprints.append((position, values["fingerprint"], item.published_at))
+            if authors_changed:
+                relinks["authors"].append((position, author_names))
+            if tags_changed:
+                relinks["tags"].append((position, tag_names))
 
-        result.aliases_new += self._add_urls(
-            conn, article_pk, _unique([item.url, item.canonical_url, *item.aliases])
-        )
-        # Stored now, so no longer a refused page.
-        conn.execute(
-            sa.delete(t.rejected_pages).where(
-                t.rejected_pages.c.url.in_(_unique([item.url, item.canonical_url]))
+        if new_rows:
+            insert = self._insert(articles)
+            # The conflict branch only matters if another writer inserted meanwhile.
+            insert = insert.on_conflict_do_update(
+                index_elements=[articles.c.identity],
+                set_={
+                    name: insert.excluded[name]
+                    for name in new_rows[0]
+                    if name not in _INSERT_ONLY
+                },
+            ).returning(articles.c.id, sort_by_parameter_order=True)
+            for position, article_pk in zip(
+                new_positions, conn.execute(insert, new_rows).scalars(), strict=True
+            ):
+                pks[position] = article_pk
+        if versions:
+            conn.execute(
+                sa.insert(t.article_versions),
+                [{"article_id": pks[position], **row} for position, row in versions],
             )
+        result.near_duplicates += self._link_near_duplicates(
+            conn, [(pks[position], fp, published) for position, fp, published in fingerprints]
         )
-        new, updated, near = self._write_comments(conn, article_pk, item.comments, now, run_id)
+        for kind, wanted in relinks.items():
+            self._replace_links(conn, kind, [(pks[position], names) for position, names in wanted])
+        item_urls = [
+            _unique([item.url, item.canonical_url, *item.aliases]) for _, item in items
+        ]
+        result.aliases_new += self._add_urls(conn, list(zip(pks, item_urls, strict=True)))
+        # Stored now, so no longer refused pages.
+        refused = _unique(url for _, item in items for url in (item.url, item.canonical_url))
+        conn.execute(
+            sa.delete(t.rejected_pages).where(self._among(t.rejected_pages.c.url, refused))
+        )
+        new, updated, near = self._write_comments(
+            conn, [(pk, item.comments) for pk, (_, item) in zip(pks, items, strict=True)],
+            now, run_id,
+        )  # fmt: skip
         result.comments_new += new
         result.comments_updated += updated
         result.comments_near_repeats += near
 
-    def _write_content(
-        self,
-        conn: sa.Connection,
-        item: ArticleItem,
-        identity: str,
-        stored: Any,
-        now: datetime,
-        run_id: int | None,
-        result: WriteResult,
-    ) -> int:
-        """Insert or update the article row, its version, authors and tags; its key."""
-        articles = t.articles
-        values = _article_values(item)
-        validators = _validator_values(item)
-        author_names = _unique(item.authors)
-        tag_names = _unique(item.tags)
-        text_changed = stored is None or stored["content_hash"] != values["content_hash"]
-        if text_changed:
-            fingerprint = nd.fingerprint(nd.article_text(item.title, item.lead, item.body))
-            values["fingerprint"] = None if nd.is_empty(fingerprint) else fingerprint
-
-        if stored is None:
-            insert = self._insert(articles).values(
-                identity=identity,
-                url=item.url,
-                first_seen_at=now,
-                last_seen_at=now,
-                first_run_id=run_id,
-                version=1,
-                **values,
-                **validators,
-            )
-            # The conflict branch only matters if another writer inserted meanwhile.
-            insert = insert.on_conflict_do_update(
-                index_elements=[articles.c.identity],
-                set_={name: insert.excluded[name] for name in [*values, "last_seen_at"]},
-            ).returning(articles.c.id)
-            article_pk = conn.execute(insert).scalar_one()
-            version = 1
-            result.articles_new += 1
-            authors_changed = tags_changed = True
-        else:
-            article_pk = stored["id"]
-            version = stored["version"] + 1 if text_changed else stored["version"]
-            # The stored url stays the first one seen: another address of the same article
-            # is an alias, not an edit.
-            changed = {name: value for name, value in values.items() if stored[name] != value}
-            authors_changed = self._linked_names(conn, "authors", article_pk) != author_names
-            tags_changed = self._linked_names(conn, "tags", article_pk) != tag_names
-            touched = {name: v for name, v in validators.items() if stored[name] != v}
-            conn.execute(
-                sa.update(articles)
-                .where(articles.c.id == article_pk)
-                .values(last_seen_at=now, version=version, **changed, **touched)
-            )
-            if changed or authors_changed or tags_changed:
-                result.articles_updated += 1
-            else:
-                result.articles_unchanged += 1
-
-        if text_changed:
-            conn.execute(
-                sa.insert(t.article_versions).values(
-                    article_id=article_pk,
-                    version=version,
-                    content_hash=values["content_hash"],
-                    title=item.title,
-                    lead=item.lead,
-                    body=item.body,
-                    modified_at=item.modified_at,
-                    captured_at=now,
-                    run_id=run_id,
-                )
-            )
-            if stored is not None:
-                result.versions_new += 1
-            result.near_duplicates += self._link_near_duplicates(
-                conn, article_pk, values.get("fingerprint"), item.published_at
-            )
-        if authors_changed:
-            self._replace_links(conn, "authors", article_pk, author_names)
-        if tags_changed:
-            self._replace_links(conn, "tags", article_pk, tag_names)
-        return article_pk
-
     def _link_near_duplicates(
-        self,
-        conn: sa.Connection,
-        article_pk: int,
-        fingerprint: bytes | None,
-        published_at: datetime | None,
+        self, conn: sa.Connection, articles_: list[tuple[int, bytes, datetime]]
     ) -> int:
-        """Join the article to the group of wire copies it belongs to; how many articles
-        this newly linked to an original.
+        """Join each of these articles (key, fingerprint, publication time) to the group of
+        wire copies it belongs to; how many articles this newly linked to an original.
 
-        Candidates are stored articles published within the window around this one, so the
-        comparison reads a few hundred fingerprints at most and nothing stays in memory.
-        The article, every group a candidate above the threshold belongs to, and the group
-        the article was already in become one group whose original is its earliest
-        publication (ties: the lower site id, then the identity); every other member points
-        at it, with its estimated similarity to it. So the links are the same whatever
-        order the articles are stored in: an original stored after its copies takes their
-        links over. The caller holds the write lock (``_lock_writes``), so no concurrent
-        write sees a group half re-pointed.
+        Candidates are stored articles published within the window around an article, read
+        once for the whole group (a few hundred fingerprints, compared at numpy speed) and
+        nothing stays in memory after. The article, every group a candidate above the
+        threshold belongs to, and the group the article was already in become one group
+        whose original is its earliest publication (ties: the lower site id, then the
+        identity); every other member points at it, with its estimated similarity to it.
+        So the links are the same whatever order the articles are stored in: an original
+        stored after its copies takes their links over. The caller holds the write lock
+        (``_lock_writes``), so no concurrent write sees a group half re-pointed.
         """
-        if fingerprint is None or not isinstance(published_at, datetime):
+        if not articles_:
             return 0
         articles = t.articles
         window = self.near_duplicate_window
+        times = [published for _, _, published in articles_]
         candidates = conn.execute(
-            sa.select(articles.c.id, articles.c.duplicate_of, articles.c.fingerprint).where(
-                articles.c.id != article_pk,
+            sa.select(articles.c.id, articles.c.published_at, articles.c.fingerprint).where(
                 articles.c.fingerprint.is_not(None),
-                articles.c.published_at.between(published_at - window, published_at + window),
+                articles.c.published_at.between(min(times) - window, max(times) + window),
             )
         ).all()
-        roots: set[int] = set()
-        for candidate in candidates:
-            try:
-                score = nd.similarity(fingerprint, candidate.fingerprint)
-            except ValueError:
-                continue  # made by another fingerprint recipe: not comparable
-            if score >= self.near_duplicate_threshold:
-                roots.add(candidate.duplicate_of or candidate.id)
-        if not roots:
-            return 0
+        compared = nd.FingerprintSet(row.fingerprint for row in candidates)
+        linked = 0
+        for article_pk, fingerprint, published in articles_:
+            low, high = published - window, published + window
+            matched = [
+                row.id
+                for row, score in zip(candidates, compared.scores(fingerprint), strict=True)
+                if score is not None
+                and score >= self.near_duplicate_threshold
+                and row.id != article_pk
+                and low <= row.published_at <= high
+            ]
+            if matched:
+                linked += self._join_copies(conn, article_pk, matched)
+        return linked
+
+    def _join_copies(self, conn: sa.Connection, article_pk: int, matched: list[int]) -> int:
+        """Make ``article_pk``, the groups of the ``matched`` articles and its own group one
+        group under its earliest publication; how many articles this newly linked."""
+        articles = t.articles
+        roots = {
+            row.duplicate_of or row.id
+            for row in conn.execute(
+                sa.select(articles.c.id, articles.c.duplicate_of).where(articles.c.id.in_(matched))
+            )
+        }
         current = conn.scalar(
             sa.select(articles.c.duplicate_of).where(articles.c.id == article_pk)
         )
@@ -579,154 +636,233 @@ class Storage:
         "tags": (t.tags, t.article_tags, "tag_id"),
     }
 
-    def _linked_names(self, conn: sa.Connection, kind: str, article_pk: int) -> list[str]:
-        names, links, key = self._LINKS[kind]
-        query = (
-            sa.select(names.c.name)
-            .join(links, links.c[key] == names.c.id)
-            .where(links.c.article_id == article_pk)
-            .order_by(links.c.position)
-        )
-        return list(conn.scalars(query))
+    def _linked_names_of(
+        self, conn: sa.Connection, article_pks: list[int]
+    ) -> dict[str, dict[int, list[str]]]:
+        """The author and tag names linked to each of these articles, in page order."""
+        linked: dict[str, dict[int, list[str]]] = {kind: {} for kind in self._LINKS}
+        if not article_pks:
+            return linked
+        for kind, (names, links, key) in self._LINKS.items():
+            query = (
+                sa.select(links.c.article_id, names.c.name)
+                .join(links, links.c[key] == names.c.id)
+                .where(self._among(links.c.article_id, article_pks))
+                .order_by(links.c.article_id, links.c.position)
+            )
+            for article_pk, name in conn.execute(query):
+                linked[kind].setdefault(article_pk, []).append(name)
+        return linked
 
     def _replace_links(
-        self, conn: sa.Connection, kind: str, article_pk: int, wanted: list[str]
+        self, conn: sa.Connection, kind: str, wanted: list[tuple[int, list[str]]]
     ) -> None:
-        names, links, key = self._LINKS[kind]
-        conn.execute(sa.delete(links).where(links.c.article_id == article_pk))
+        """Link each article to these names (authors or tags), in this order."""
         if not wanted:
             return
+        names, links, key = self._LINKS[kind]
         conn.execute(
-            self._insert(names)
-            .values([{"name": name} for name in wanted])
-            .on_conflict_do_nothing(index_elements=[names.c.name])
+            sa.delete(links).where(self._among(links.c.article_id, [pk for pk, _ in wanted]))
         )
+        every = _unique(name for _, article_names in wanted for name in article_names)
+        if not every:
+            return
+        self._insert_rows(conn, names, [{"name": name} for name in every], conflict=names.c.name)
         ids = dict(
-            conn.execute(sa.select(names.c.name, names.c.id).where(names.c.name.in_(wanted))).all()
+            conn.execute(
+                sa.select(names.c.name, names.c.id).where(self._among(names.c.name, every))
+            ).all()
         )
         conn.execute(
             sa.insert(links),
             [
                 {"article_id": article_pk, key: ids[name], "position": position}
-                for position, name in enumerate(wanted)
+                for article_pk, article_names in wanted
+                for position, name in enumerate(article_names)
             ],
         )
 
-    def _add_urls(self, conn: sa.Connection, article_pk: int, urls: list[str]) -> int:
+    def _add_urls(self, conn: sa.Connection, wanted: list[tuple[int, list[str]]]) -> int:
+        """Record each article's URLs; how many were new."""
         urls_table = t.article_urls
-        known = _stored_urls(conn, urls)
+        known = _stored_urls(conn, _unique(url for _, urls in wanted for url in urls))
+        rows = []
         # A URL already stored under another article stays there: the first owner wins.
-        new = [url for url in urls if url not in known]
-        if new:
-            conn.execute(
-                self._insert(urls_table).on_conflict_do_nothing(index_elements=[urls_table.c.url]),
-                [{"url": url, "article_id": article_pk} for url in new],
-            )
-        return len(new)
+        for article_pk, urls in wanted:
+            for url in urls:
+                if url not in known:
+                    known.add(url)
+                    rows.append({"url": url, "article_id": article_pk})
+        self._insert_rows(conn, urls_table, rows, conflict=urls_table.c.url)
+        return len(rows)
 
     def _write_comments(
         self,
         conn: sa.Connection,
-        article_pk: int,
-        comments: Iterable[dict[str, Any]],
+        threads: list[tuple[int, Iterable[dict[str, Any]]]],
         now: datetime,
         run_id: int | None,
     ) -> tuple[int, int, int]:
-        """Insert new comments, update changed ones, touch the rest, and mark repeats.
+        """Insert new comments, update changed ones, touch the rest, and mark repeats, for
+        each ``(article key, comments read this time)``.
 
         Which comment repeats which is decided here, over every comment stored for the
         article plus this write's (``nearduplicates.repeated_comments``: by posting time,
         so the first posting is the original whatever the order of pages or writes); a
         ``duplicate_of`` carried by the items is not used. A stored comment whose mark
-        changes (its original was stored later) is updated too.
+        changes (its original was stored later) is updated too. The articles' stored
+        comments are read with one query, the new ones inserted with one statement.
 
         Returns (new, updated, newly marked near repeats).
         """
         table = t.comments
-        by_id: dict[str, dict[str, Any]] = {}
-        for comment in comments:
-            by_id.setdefault(comment["comment_id"], comment)
-        if not by_id:
+        wanted: list[tuple[int, dict[str, dict[str, Any]]]] = []
+        for article_pk, comments in threads:
+            by_id: dict[str, dict[str, Any]] = {}
+            for comment in comments:
+                by_id.setdefault(comment["comment_id"], comment)
+            if by_id:
+                wanted.append((article_pk, by_id))
+        if not wanted:
             return 0, 0, 0
         columns = ("article_id", *_COMMENT_FIELDS, "duplicate_of", "duplicate_kind")
-        stored = {
-            row.comment_id: row
-            for row in conn.execute(
-                sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
-                    sa.or_(table.c.article_id == article_pk, table.c.comment_id.in_(list(by_id)))
+        every_id = [comment_id for _, by_id in wanted for comment_id in by_id]
+        rows = conn.execute(
+            sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
+                sa.or_(
+                    table.c.article_id.in_([pk for pk, _ in wanted]),
+                    self._among(table.c.comment_id, every_id),
                 )
             )
-        }
-        # The article's comments as they will be: stored values, then this write's.
-        thread: dict[str, dict[str, Any]] = {
-            comment_id: {"comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}}
-            for comment_id, row in stored.items()
-            if row.article_id == article_pk
-        }
-        changes: dict[str, dict[str, Any]] = {}
-        for comment_id, comment in by_id.items():
-            values = {name: comment.get(name) for name in _COMMENT_FIELDS}
-            row = stored.get(comment_id)
-            if row is None:
-                thread[comment_id] = {"comment_id": comment_id, **values}
-                continue
-            changes[comment_id] = {
-                name: value
-                for name, value in values.items()
-                if getattr(row, name) != value and not (value is None and name in _COMMENT_STICKY)
-            }
-            if comment_id in thread:
-                thread[comment_id].update(changes[comment_id])
-        repeats = nd.repeated_comments(thread.values())
-
-        def marks(comment_id: str) -> dict[str, Any]:
-            original, kind = repeats.get(comment_id, (None, None))
-            return {"duplicate_of": original, "duplicate_kind": kind}
-
+        ).all()
         inserts: list[dict[str, Any]] = []
         unchanged: list[int] = []
         updated = near = 0
-        for comment_id, comment in by_id.items():
-            if comment_id in stored:
-                continue
-            inserts.append(
-                {
-                    "comment_id": comment_id,
-                    "article_id": article_pk,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "first_run_id": run_id,
-                    **{name: comment.get(name) for name in _COMMENT_FIELDS},
-                    **marks(comment_id),
+        for article_pk, by_id in wanted:
+            stored = {
+                row.comment_id: row
+                for row in rows
+                if row.article_id == article_pk or row.comment_id in by_id
+            }
+            # The article's comments as they will be: stored values, then this write's.
+            thread: dict[str, dict[str, Any]] = {
+                comment_id: {
+                    "comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}
                 }
-            )
-            near += repeats.get(comment_id, ("", ""))[1] == "near"
-        for comment_id, row in stored.items():
-            changed = dict(changes.get(comment_id, {}))
-            # The comment stays with the article it was first stored under, and is marked
-            # when that article's comments are written.
-            if row.article_id == article_pk:
-                mark = marks(comment_id)
-                if (row.duplicate_of, row.duplicate_kind) != tuple(mark.values()):
-                    changed.update(mark)
-                    near += mark["duplicate_kind"] == "near"
-            seen = comment_id in by_id
-            if changed:
-                touched = {"last_seen_at": now} if seen else {}
-                conn.execute(
-                    sa.update(table).where(table.c.id == row.id).values(**touched, **changed)
+                for comment_id, row in stored.items()
+                if row.article_id == article_pk
+            }  # fmt: skip
+            changes: dict[str, dict[str, Any]] = {}
+            for comment_id, comment in by_id.items():
+                values = {name: comment.get(name) for name in _COMMENT_FIELDS}
+                row = stored.get(comment_id)
+                if row is None:
+                    thread[comment_id] = {"comment_id": comment_id, **values}
+                    continue
+                changes[comment_id] = {
+                    name: value
+                    for name, value in values.items()
+                    if getattr(row, name) != value
+                    and not (value is None and name in _COMMENT_STICKY)
+                }
+                if comment_id in thread:
+                    thread[comment_id].update(changes[comment_id])
+            repeats = nd.repeated_comments(thread.values())
+
+            def marks(comment_id: str, repeats: dict = repeats) -> dict[str, Any]:
+                original, kind = repeats.get(comment_id, (None, None))
+                return {"duplicate_of": original, "duplicate_kind": kind}
+
+            for comment_id, comment in by_id.items():
+                if comment_id in stored:
+                    continue
+                inserts.append(
+                    {
+                        "comment_id": comment_id,
+                        "article_id": article_pk,
+                        "first_seen_at": now,
+                        "last_seen_at": now,
+                        "first_run_id": run_id,
+                        **{name: comment.get(name) for name in _COMMENT_FIELDS},
+                        **marks(comment_id),
+                    }
                 )
-                updated += 1
-            elif seen:
-                unchanged.append(row.id)
+                near += repeats.get(comment_id, ("", ""))[1] == "near"
+            for comment_id, row in stored.items():
+                changed = dict(changes.get(comment_id, {}))
+                # The comment stays with the article it was first stored under, and is
+                # marked when that article's comments are written.
+                if row.article_id == article_pk:
+                    mark = marks(comment_id)
+                    if (row.duplicate_of, row.duplicate_kind) != tuple(mark.values()):
+                        changed.update(mark)
+                        near += mark["duplicate_kind"] == "near"
+                seen = comment_id in by_id
+                if changed:
+                    touched = {"last_seen_at": now} if seen else {}
+                    conn.execute(
+                        sa.update(table).where(table.c.id == row.id).values(**touched, **changed)
+                    )
+                    updated += 1
+                elif seen:
+                    unchanged.append(row.id)
         if unchanged:
-            conn.execute(sa.update(table).where(table.c.id.in_(unchanged)).values(last_seen_at=now))
-        if inserts:
             conn.execute(
-                self._insert(table).on_conflict_do_nothing(index_elements=[table.c.comment_id]),
-                inserts,
+                sa.update(table).where(self._among(table.c.id, unchanged)).values(last_seen_at=now)
             )
+        self._insert_rows(conn, table, inserts, conflict=table.c.comment_id)
         return len(inserts), updated, near
+
+    def _among(self, column: Any, values: list[Any]) -> Any:
+        """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however
+        many values (thousands of comment ids do not make thousands of placeholders)."""
+        if self.engine.dialect.name != "postgresql":
+            return column.in_(values)
+        return column == sa.any_(sa.literal(values, postgresql.ARRAY(column.type)))
+
+    def _insert_rows(
+        self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], conflict: Any
+    ) -> None:
+        """Insert ``rows`` (same keys each, in order) unless ``conflict`` (a unique column)
+        already holds their value.
+
+        On PostgreSQL: COPY into a temporary staging table, then one ``INSERT ... SELECT
+        ... ON CONFLICT DO NOTHING``, however many rows; elsewhere an executemany. Values
+        go through the columns' own types first, so a naive datetime is refused the same
+        way on both paths.
+        """
+        if not rows:
+            return
+        if self.engine.dialect.name != "postgresql":
+            conn.execute(
+                self._insert(table).on_conflict_do_nothing(index_elements=[conflict]), rows
+            )
+            return
+        dialect = conn.dialect
+        names = list(rows[0])
+        processors = [table.c[name].type.bind_processor(dialect) for name in names]
+        columns = ", ".join(names)
+        staging = f"incoming_{table.name}"
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cursor:
+            # One per session, emptied at each commit; created again after a rollback.
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+                f"SELECT {columns} FROM {table.name} WITH NO DATA"
+            )
+            cursor.execute(f"TRUNCATE {staging}")
+            with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(
+                        [
+                            process(row[name]) if process else row[name]
+                            for name, process in zip(names, processors, strict=True)
+                        ]
+                    )
+            cursor.execute(
+                f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
+                f"ON CONFLICT ({conflict.name}) DO NOTHING"
+            )
 
     # --- rejected pages --------------------------------------------------------------
 
@@ -806,7 +942,29 @@ def _similarity(a: bytes | None, b: bytes | None) -> float | None:
         return None
 
 
+def _groups(items: Sequence[ArticleItem]) -> list[list[tuple[str, ArticleItem]]]:
+    """The items in order, with their identities, cut where an article comes again or a
+    comment id already seen under another article of the group comes again."""
+    groups: list[list[tuple[str, ArticleItem]]] = []
+    identities: set[str] = set()
+    comment_ids: set[str] = set()
+    for item in items:
+        identity = article_identity(item)
+        ids = {comment["comment_id"] for comment in item.comments}
+        if not groups or identity in identities or not comment_ids.isdisjoint(ids):
+            groups.append([])
+            identities, comment_ids = set(), set()
+        groups[-1].append((identity, item))
+        identities.add(identity)
+        comment_ids |= ids
+    return groups
+
+
 def _stored_urls(conn: sa.Connection, urls: list[str]) -> set[str]:
     """Those of ``urls`` that ``article_urls`` holds (under any article)."""
     u = t.article_urls
-    return set(conn.scalars(sa.select(u.c.url).where(u.c.url.in_(urls))))
+    if conn.dialect.name == "postgresql":
+        among = u.c.url == sa.any_(sa.literal(urls, postgresql.ARRAY(u.c.url.type)))
+    else:
+        among = u.c.url.in_(urls)
+    return set(conn.scalars(sa.select(u.c.url).where(among)))

@@ -2,8 +2,11 @@
 
 Items are buffered and written ``STORE_BATCH_SIZE`` at a time (one transaction per batch);
 what is left is written when the spider closes. Counts go to the crawl stats under
-``store/...``. The writes are synchronous: a batch takes milliseconds, and keeping them
-on the reactor thread keeps the order of writes simple.
+``store/...``. During a crawl the batches are written by one worker thread, in order
+(``pipelines.writer``), while the reactor goes on downloading and parsing; at most
+``STORE_MAX_PENDING_BATCHES`` wait for it, beyond that ``process_item`` returns a Deferred
+and Scrapy holds the crawl back until the database catches up. Closing waits for every
+batch.
 
 When the database is unreachable, a batch goes to a durable spool file instead
 (``pipelines.spool``) and is written at the next successful write, at the next run's start,
@@ -20,6 +23,7 @@ the spool, with the items, when the database is down.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,6 +31,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
+from twisted.internet import defer
+from twisted.python.failure import Failure
 
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
@@ -35,6 +41,7 @@ from pipelines.lockwatch import LockWatch
 from pipelines.runs import CrawlLockedError, RunLock, begin_run
 from pipelines.spool import RunEnd, Spool, replay, spool_path
 from pipelines.storage import Storage, WriteResult
+from pipelines.writer import InlineWriter, ThreadedWriter, reactor_running, wait_then
 from schemas.engine import (
     DatabaseUnavailableError,
     display_url,
@@ -66,6 +73,26 @@ REPLAYED_KEY = "store/replayed"
 PENDING_KEY = "store/spool_pending"
 
 
+@dataclass
+class Batch:
+    """Items written together: the articles in one transaction, the refused pages in another."""
+
+    articles: list[ArticleItem] = field(default_factory=list)
+    rejected: list[RejectedPageItem] = field(default_factory=list)
+
+
+@dataclass
+class BatchOutcome:
+    """What writing a batch did, counted into the stats on the reactor thread."""
+
+    result: WriteResult = field(default_factory=WriteResult)
+    rejected: int = 0
+    spooled: int = 0
+    #: Items written back from the spool first, and what that wrote.
+    replayed: int = 0
+    replay_result: WriteResult | None = None
+
+
 class StorePipeline:
     """Write ``ArticleItem`` and ``RejectedPageItem`` to ``DATABASE_URL``; pass items on."""
 
@@ -80,6 +107,7 @@ class StorePipeline:
         storage_options: dict[str, Any] | None = None,
         spool_directory: str | None = None,
         lock_check_interval: float = 5.0,
+        max_pending_batches: int = 4,
     ) -> None:
         self.url = url
         self.batch_size = max(1, batch_size)
@@ -93,6 +121,9 @@ class StorePipeline:
         self.watch: LockWatch | None = None
         self.run_id: int | None = None
         self.spool = Spool(spool_path(url, spool_directory))
+        self.max_pending_batches = max(1, max_pending_batches)
+        self.writer: ThreadedWriter[Batch, BatchOutcome] | InlineWriter[Batch, BatchOutcome]
+        self.writer = InlineWriter(self._write_batch, self._count)
         self.articles: list[ArticleItem] = []
         self.rejected: list[RejectedPageItem] = []
 
@@ -113,6 +144,7 @@ class StorePipeline:
             },
             spool_directory=settings.get("STORE_SPOOL_DIR"),
             lock_check_interval=settings.getfloat("RUN_LOCK_CHECK_SECONDS", 5.0),
+            max_pending_batches=settings.getint("STORE_MAX_PENDING_BATCHES", 4),
         )
         # Connected after Scrapy's CoreStats, so the stats carry the finish reason by then.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
@@ -151,6 +183,11 @@ class StorePipeline:
             self._inc(key, 0)
         # What an earlier run could not write goes in before anything new.
         self._replay()
+        if reactor_running():
+            self.writer = ThreadedWriter(
+                self._write_batch, self._count, self._batch_failed,
+                capacity=self.max_pending_batches, name="store-writer",
+            )  # fmt: skip
         logger.info(
             "Storing into %s (batches of %d%s); run %d of '%s'",
             display_url(self.url),
@@ -168,26 +205,40 @@ class StorePipeline:
         else:
             return item
         if len(self.articles) + len(self.rejected) >= self.batch_size:
-            self.flush()
+            # Passed on at once, or once the writer has room for the batch (back-pressure).
+            return wait_then(self.flush(), item)
         return item
 
-    def close_spider(self) -> None:
+    def close_spider(self) -> defer.Deferred[None] | None:
+        """Write what is left; with the worker thread, a Deferred firing once all is written."""
         if self.storage is None:
-            return
+            return None
         try:
             self.flush()
-        finally:
-            pending = len(self.spool)
-            if self.stats is not None:
-                self.stats.set_value(PENDING_KEY, pending)
-            if pending:
-                logger.error(
-                    "%d items are waiting in %s for the database; they are written by the "
-                    "next run or by `make replay`",
-                    pending,
-                    self.spool.path,
-                )
-            self._release_lock()
+        except BaseException:
+            self._closed()
+            raise
+        drained = self.writer.drain()
+        if drained is None:
+            self._closed()
+            return None
+        return drained.addBoth(self._closed)
+
+    def _closed(self, passed: Any = None) -> Any:
+        """Every batch written (or spooled): count what waits, let go of the lock."""
+        self.writer.close()
+        pending = len(self.spool)
+        if self.stats is not None:
+            self.stats.set_value(PENDING_KEY, pending)
+        if pending:
+            logger.error(
+                "%d items are waiting in %s for the database; they are written by the "
+                "next run or by `make replay`",
+                pending,
+                self.spool.path,
+            )
+        self._release_lock()
+        return passed
 
     def _lock_lost(self, error: Exception) -> None:
         """Another run took the lock during a database restart: stop this one cleanly."""
@@ -235,42 +286,84 @@ class StorePipeline:
                 error_text(exc, self.url),
             )
         finally:
+            self.writer.close()
             self._release_lock()
             storage.close()
 
-    def flush(self) -> None:
-        """Write what is buffered."""
+    def flush(self) -> defer.Deferred[None] | None:
+        """Hand what is buffered to the writer (with nothing buffered, the spool is still
+        written back if the database answers); a Deferred when the writer has no room yet.
+        """
         if self.storage is None:
             raise RuntimeError("StorePipeline.flush() before open_spider()")
-        articles, self.articles = self.articles, []
-        rejected, self.rejected = self.rejected, []
+        batch = Batch(self.articles, self.rejected)
+        self.articles, self.rejected = [], []
+        return self.writer.submit(batch)
+
+    def _write_batch(self, batch: Batch) -> BatchOutcome:
+        """Write one batch, the spool first; spool the batch if the database is away.
+
+        Runs in the writer's thread during a crawl: it touches the database and the spool
+        file, never Scrapy's stats (see :meth:`_count`).
+        """
+        storage = self.storage
+        if storage is None:
+            raise RuntimeError("StorePipeline: a batch written after the database was closed")
+        outcome = BatchOutcome()
+        rejected, articles = batch.rejected, batch.articles
         if not (articles or rejected):
-            self._replay()
-            return
+            self._replay_into(outcome)
+            return outcome
         try:
             if self.spool.path.exists():
                 # Older items first, so a newer write is never overwritten by an older one.
-                self._replay(raise_unavailable=True)
+                self._replay_into(outcome, raise_unavailable=True)
             if rejected:
-                self._inc(
-                    REJECTED_KEY, self.storage.write_rejected(rejected, run_id=self.run_id)
-                )
+                outcome.rejected = storage.write_rejected(rejected, run_id=self.run_id)
                 rejected = []
             if articles:
-                self._record(self.storage.write_articles(articles, run_id=self.run_id))
+                outcome.result = storage.write_articles(articles, run_id=self.run_id)
         except DatabaseUnavailableError as exc:
             pending = [*rejected, *articles]
             self.spool.append(pending, run_id=self.run_id)
-            self._inc(SPOOLED_KEY, len(pending))
+            outcome.spooled = len(pending)
             logger.warning(
                 "Database unavailable; %d items spooled to %s: %s",
                 len(pending),
                 self.spool.path,
                 str(exc).splitlines()[0],
             )
+        return outcome
 
-    def _replay(self, raise_unavailable: bool = False) -> None:
+    def _count(self, outcome: BatchOutcome) -> None:
+        """Count a written batch into the stats and log its failures (reactor thread)."""
+        if outcome.replay_result is not None:
+            self._record(outcome.replay_result)
+            self._inc(REJECTED_KEY, outcome.replay_result.rejected_replayed)
+            self._inc(REPLAYED_KEY, outcome.replayed)
+        self._inc(REJECTED_KEY, outcome.rejected)
+        self._record(outcome.result)
+        self._inc(SPOOLED_KEY, outcome.spooled)
+
+    def _batch_failed(self, batch: Batch, failure: Failure) -> None:
+        """Writing a batch raised (not a database outage, which spools): nothing of it is
+        known to be stored; its articles count as failed."""
+        logger.error(
+            "Could not store a batch of %d articles and %d refused pages: %s",
+            len(batch.articles),
+            len(batch.rejected),
+            failure.getTraceback(),
+        )
+        self._inc(STATS_KEYS["failed"], len(batch.articles))
+
+    def _replay(self) -> None:
         """Write what the spool holds, if anything and if the database answers."""
+        outcome = BatchOutcome()
+        self._replay_into(outcome)
+        self._count(outcome)
+
+    def _replay_into(self, outcome: BatchOutcome, raise_unavailable: bool = False) -> None:
+        """Write the spool back, if there is one, noting in ``outcome`` what it wrote."""
         if self.storage is None or not self.spool.path.exists():
             return
         waiting = len(self.spool)
@@ -282,9 +375,8 @@ class StorePipeline:
             if raise_unavailable:
                 raise
             return
-        self._record(result)
-        self._inc(REJECTED_KEY, result.rejected_replayed)
-        self._inc(REPLAYED_KEY, waiting)
+        outcome.replay_result = result
+        outcome.replayed = waiting
         logger.info("Wrote %d spooled items from %s", waiting, self.spool.path)
 
     def _record(self, result: WriteResult) -> None:

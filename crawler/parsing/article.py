@@ -90,15 +90,17 @@ def _section(page: Page, canonical: str, rules: str) -> tuple[str | None, str | 
 
 
 def _language(page: Page) -> tuple[str | None, str | None]:
+    # Looked up in order and only as far as needed: the first is nearly always there.
     candidates = (
-        (page.sel.xpath("/html/@lang | /html/@xml:lang").get(), generic.META),
-        (jsonld.as_text(page.ld.get("inLanguage")), generic.JSON_LD),
-        (page.meta("og:locale"), generic.OPEN_GRAPH),
-        (page.sel.xpath(
+        (lambda: page.sel.xpath("/html/@lang | /html/@xml:lang").get(), generic.META),
+        (lambda: jsonld.as_text(page.ld.get("inLanguage")), generic.JSON_LD),
+        (lambda: page.meta("og:locale"), generic.OPEN_GRAPH),
+        (lambda: page.sel.xpath(
             "//meta[translate(@http-equiv,'CONTENT-LANGUAGE','content-language')"
             "='content-language']/@content").get(), generic.META),
-    )
-    for value, method in candidates:
+    )  # fmt: skip
+    for lookup, method in candidates:
+        value = lookup()
         primary = re.split(r"[-_,\s]", normalize_text(value).lower())[0] if value else ""
         if re.fullmatch(r"[a-z]{2,3}", primary):
             return primary, method

@@ -51,10 +51,11 @@ class CommentPage:
 
 
 def _is_post(element: etree._Element) -> bool:
+    # The id first: most elements have none, and reading it is cheaper than the classes.
     return (
         isinstance(element.tag, str)
-        and "timeline-post" in class_tokens(element)
         and bool(element.get("data-comment-id", "").strip())
+        and "timeline-post" in class_tokens(element)
     )
 
 
@@ -65,7 +66,7 @@ def _own_elements(post: etree._Element) -> Iterable[etree._Element]:
         element = stack.pop()
         if not isinstance(element.tag, str):
             continue
-        if _is_post(element) or "timeline-replies" in class_tokens(element):
+        if _is_post(element) or "timeline-replies" in (element.get("class") or "").split():
             continue
         yield element
         stack.extend(reversed(list(element)))

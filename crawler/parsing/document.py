@@ -47,11 +47,26 @@ class Page:
         """
         for name in names:
             for attr in ("property", "name", "itemprop"):
-                for value in self.sel.xpath(f"//meta[@{attr}=$name]/@content", name=name):
-                    text = normalize_text(decode_entities(value.get()))
+                for value in self._meta_contents.get((attr, name), ()):
+                    text = normalize_text(decode_entities(value))
                     if text:
                         return text
         return None
+
+    @cached_property
+    def _meta_contents(self) -> dict[tuple[str, str], list[str]]:
+        """``(attribute, value) -> [content, ...]`` of the page's ``meta`` elements in
+        document order: one walk of the tree instead of three queries per name."""
+        contents: dict[tuple[str, str], list[str]] = {}
+        for element in self.sel.root.iter("meta"):
+            content = element.get("content")
+            if content is None:
+                continue
+            for attr in ("property", "name", "itemprop"):
+                value = element.get(attr)
+                if value is not None:
+                    contents.setdefault((attr, value), []).append(content)
+        return contents
 
     def text(self, css: str, root: Selector | None = None, *, test=is_noise) -> str | None:
         """Text of the first non-empty match in ``root``, then anywhere (a template may

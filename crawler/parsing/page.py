@@ -14,6 +14,8 @@ Everything else is parsed; what it lacks is for ``pipelines.validate`` to name.
 
 from __future__ import annotations
 
+import re
+
 from parsel import Selector
 from scrapy.http import Response, TextResponse
 
@@ -36,6 +38,16 @@ def _rejected(response: Response, reason: str, detail: str) -> RejectedPageItem:
     )
 
 
+#: A character that is neither whitespace (as ``str.strip`` sees it) nor NUL.
+_CONTENT = re.compile(r"[^\s\x00]")
+
+
+def _blank(text: str) -> bool:
+    """Nothing but whitespace and NUL characters; stops at the first other character
+    rather than scanning or copying a page of megabytes."""
+    return _CONTENT.search(text) is None
+
+
 def parse_page(
     response: Response, base_url: str | None = None, *, mode: Mode = "full", site: str = "rtl"
 ) -> ArticleItem | RejectedPageItem:
@@ -48,7 +60,7 @@ def parse_page(
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         return _rejected(response, NOT_HTML, f"content type {content_type or 'unknown'}")
     text = page_text(response)
-    if not text.replace("\x00", "").strip():
+    if _blank(text):
         return _rejected(response, EMPTY_PAGE, f"{len(response.body)} bytes, no content")
     # Parsed once, here, and handed to the article parser: pages reach several megabytes.
     selector = Selector(text=text)

@@ -1,0 +1,384 @@
+"""Speed benchmark: the full crawl against the floor of fetching the same pages.
+
+    python -m benchmarks.bench --articles 2000 [--profile]
+
+In one invocation:
+
+1. writes a generated RTL-style site of ``--articles`` articles (``benchmarks.static_site``:
+   article pages of 300 KB to 5 MB, median about 550 KB, and their comment pages) to a
+   temporary directory and serves it with nginx on a free loopback port (nginx is
+   installed from Debian's packages when missing and this runs as root);
+2. the floor: ``benchmarks/floor.py`` fetches every article and comment page and reads
+   its ``h1`` only, no pipelines;
+3. the full crawl: ``scrapy crawl rtl`` from the site's robots.txt, sitemaps, feed and
+   listings into a new PostgreSQL database on ``--server-url`` (dropped afterwards);
+4. the storage layer alone: ``benchmarks.storage_bench`` writes prepared articles with
+   long comment threads into another new database.
+
+Both crawls run with the same settings: ``--concurrency`` requests at a time (16), no
+delay, no AutoThrottle, robots.txt obeyed. For each it prints pages per second (Scrapy's
+responses over its ``elapsed_time_seconds``), CPU milliseconds per page of the crawler
+process (user + system, start-up included), CPU seconds of the PostgreSQL backends serving
+the crawl's database (sampled with psutil), the crawler's peak RSS and the rows written
+per second, then ``ratio full/floor: 0.NN`` (pages per second).
+
+``--profile`` samples the full crawl with py-spy (``make bench`` installs it), writes the
+collapsed stacks to ``var/benchmarks/profile-<N>.txt`` and prints the functions holding
+most samples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from benchmarks.load import (
+    DEFAULT_SERVER_URL,
+    MB,
+    ROOT,
+    database_report,
+    log_lines,
+    temporary_database,
+)
+from benchmarks.static_site import free_port, nginx, write_site
+from benchmarks.storage_bench import measure as measure_storage
+
+
+@dataclass
+class Run:
+    name: str
+    returncode: int
+    #: Scrapy's final stats.
+    stats: dict[str, Any]
+    cpu_seconds: float
+    peak_rss_kb: int
+    postgres_cpu_seconds: float | None = None
+    rows: int = 0
+    errors: int = 0
+
+    @property
+    def elapsed(self) -> float:
+        return float(self.stats.get("elapsed_time_seconds") or 0.0)
+
+    @property
+    def pages(self) -> int:
+        return int(self.stats.get("response_received_count") or 0)
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.elapsed if self.elapsed else 0.0
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_seconds / self.pages if self.pages else 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.elapsed if self.elapsed else 0.0
+
+
+class PostgresCpu:
+    """CPU time of the PostgreSQL backends connected to one database, while it is used.
+
+    Backends are found in ``pg_stat_activity`` and read with psutil every ``interval``;
+    a backend that exits keeps its last reading (the crawl's pool holds its connections
+    to the end, so little is lost). The sampler's own connection is left out.
+    """
+
+    def __init__(self, db_url: str, interval: float = 0.25) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self.db_url = db_url
+        self.interval = interval
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-cpu", daemon=True)
+
+    def __enter__(self) -> PostgresCpu:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values())
+
+    def _run(self) -> None:
+        engine = sa.create_engine(
+            self.db_url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT"
+        )
+        query = sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        try:
+            with engine.connect() as conn:
+                while True:
+                    for pid in conn.scalars(query):
+                        try:
+                            times = self._psutil.Process(pid).cpu_times()
+                        except (self._psutil.NoSuchProcess, self._psutil.AccessDenied):
+                            continue
+                        self.seen[pid] = times.user + times.system
+                    if self._stop.wait(self.interval):
+                        break
+        finally:
+            engine.dispose()
+
+
+def run_process(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, int]:
+    """Run ``command`` to its end; its exit status, CPU seconds (user + system) and peak
+    RSS in kB, from the kernel's accounting of the child (``wait4``)."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:
+            process.terminate()
+            process.wait()
+            raise
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def crawl_settings(base_url: str, concurrency: int) -> list[str]:
+    settings = {
+        "RTL_BASE_URL": base_url,
+        "DOWNLOAD_DELAY": "0",
+        "AUTOTHROTTLE_ENABLED": "False",
+        "CONCURRENT_REQUESTS": str(concurrency),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": str(concurrency),
+        "ROBOTSTXT_OBEY": "True",
+        "LOG_LEVEL": "INFO",
+    }
+    return [arg for name, value in settings.items() for arg in ("-s", f"{name}={value}")]
+
+
+def log_path(name: str, articles: int) -> Path:
+    return ROOT / "var" / "benchmarks" / f"bench-{name}-{articles}.log"
+
+
+def run_floor(base_url: str, urls: Path, concurrency: int, work: Path, articles: int) -> Run:
+    stats_file = work / "floor-stats.json"
+    log = log_path("floor", articles)
+    command = [
+        sys.executable, "-m", "scrapy", "runspider", str(ROOT / "benchmarks" / "floor.py"),
+        *crawl_settings(base_url, concurrency),
+        "-s", f"FLOOR_URLS_FILE={urls}", "-s", f"FLOOR_STATS_FILE={stats_file}",
+    ]  # fmt: skip
+    returncode, cpu, rss = run_process(command, dict(os.environ), log)
+    stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+    return Run("floor", returncode, stats, cpu, rss, errors=len(log_lines(log, "ERROR")))
+
+
+def run_full(
+    base_url: str, db_url: str, concurrency: int, articles: int, profile: Path | None
+) -> Run:
+    log = log_path("full", articles)
+    command = [sys.executable, "-m", "scrapy", "crawl", "rtl",
+               *crawl_settings(base_url, concurrency)]  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": db_url}
+    with PostgresCpu(db_url) as postgres:
+        if profile is None:
+            returncode, cpu, rss = run_process(command, env, log)
+        else:
+            returncode, cpu, rss = _profiled(command, env, log, profile)
+    counts, run = database_report(db_url)
+    return Run(
+        "full", returncode, run.get("stats") or {}, cpu, rss,
+        postgres_cpu_seconds=postgres.seconds,
+        rows=sum(counts.values()),
+        errors=len(log_lines(log, "ERROR")),
+    )  # fmt: skip
+
+
+def _profiled(
+    command: list[str], env: dict[str, str], log: Path, profile: Path
+) -> tuple[int, float, int]:
+    """``run_process`` with py-spy attached to the crawl (sampling, 100 Hz)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    if not os.access(spy, os.X_OK):
+        raise RuntimeError("py-spy is not installed: pip install -e '.[bench]' (make bench)")
+    profile.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+        sampler = subprocess.Popen(
+            [spy, "record", "--pid", str(process.pid), "--rate", "100", "--nonblocking",
+             "--threads", "--format", "raw", "--output", str(profile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            sampler.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            sampler.terminate()
+            sampler.wait()
+    return (os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss)  # fmt: skip
+
+
+def profile_summary(path: Path, top: int = 25) -> str:
+    """The functions in most samples (inclusive) and those running (self), from py-spy's
+    collapsed stacks (``frame;frame;... count``, the thread first)."""
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    threads: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        samples = int(count)
+        frames = stack.split(";")
+        total += samples
+        threads[frames[0]] += samples
+        names = [_function(frame) for frame in frames[1:]]
+        for name in set(names):
+            inclusive[name] += samples
+        if names:
+            own[names[-1]] += samples
+    if not total:
+        return "(no samples)"
+    lines = [f"{total:,} samples; by thread: "
+             + ", ".join(f"{name} {n / total:.0%}" for name, n in threads.most_common(4)),
+             "", "inclusive, this project's functions (with what they call):"]  # fmt: skip
+    ours = [(name, n) for name, n in inclusive.most_common() if _is_ours(name)]
+    lines += [f"  {n / total:6.1%}  {name}" for name, n in ours[:top]]
+    lines += ["", "self (running in the function itself):"]
+    lines += [f"  {n / total:6.1%}  {name}" for name, n in own.most_common(15)]
+    return "\n".join(lines)
+
+
+def _is_ours(name: str) -> bool:
+    return any(f"({package}/" in name for package in ("crawler", "pipelines", "schemas"))
+
+
+def _function(frame: str) -> str:
+    """``name (path:line)`` -> ``name (path)``, with the path from the project or package."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    for marker in ("site-packages/", str(ROOT) + "/", "/lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+            break
+    return f"{name} ({path})" if path else name
+
+
+def table(runs: list[Run]) -> str:
+    header = ("| run | pages | pages/s | CPU ms/page (crawler) | PostgreSQL CPU s | "
+              "peak RSS MB | rows | rows/s |")  # fmt: skip
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        postgres = f"{run.postgres_cpu_seconds:.1f}" if run.postgres_cpu_seconds is not None \
+            else "-"  # fmt: skip
+        lines.append(
+            f"| {run.name} | {run.pages:,} | {run.pages_per_second:.1f} | "
+            f"{run.cpu_ms_per_page:.1f} | {postgres} | {run.peak_rss_kb / 1024:.0f} | "
+            f"{run.rows:,} | {run.rows_per_second:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--articles", type=int, default=2000, help="articles on the site")
+    parser.add_argument("--concurrency", type=int, default=16,
+                        help="CONCURRENT_REQUESTS (and per domain), both crawls")  # fmt: skip
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the full crawl with py-spy and print its top entries")
+    parser.add_argument(
+        "--server-url", default=os.environ.get("TEST_DATABASE_URL") or DEFAULT_SERVER_URL,
+        help="PostgreSQL server for the temporary databases (default: TEST_DATABASE_URL, "
+        "else %(default)s)",
+    )  # fmt: skip
+    parser.add_argument("--storage-articles", type=int, default=200,
+                        help="articles written by the storage-only measure")  # fmt: skip
+    parser.add_argument("--storage-comments", type=int, default=100,
+                        help="comments per article in the storage-only measure")
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["floor", "full", "storage"], help="leave a measure out")
+    args = parser.parse_args(argv)
+    if args.articles < 1:
+        parser.error("--articles must be positive")
+    work = Path(tempfile.mkdtemp(prefix="rtl-bench-"))
+    os.chmod(work, 0o755)
+    runs: list[Run] = []
+    storage = None
+    profile = (ROOT / "var" / "benchmarks" / f"profile-{args.articles}.txt"
+               if args.profile else None)  # fmt: skip
+    try:
+        if not {"floor", "full"} <= set(args.skip):
+            port = free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            started = time.monotonic()
+            site = write_site(work / "site", base_url, args.articles)
+            urls = work / "urls.txt"
+            urls.write_text("".join(url + "\n" for url in site.page_urls))
+            print(f"Site: {args.articles:,} articles, {len(site.page_urls):,} article and "
+                  f"comment pages, {site.bytes_on_disk / MB:,.0f} MB on disk, written in "
+                  f"{time.monotonic() - started:.0f} s; nginx on {base_url}",
+                  flush=True)  # fmt: skip
+            with nginx(work / "site", port):
+                if "floor" not in args.skip:
+                    print("Floor crawl ...", flush=True)
+                    runs.append(run_floor(base_url, urls, args.concurrency, work, args.articles))
+                if "full" not in args.skip:
+                    print("Full crawl into a new PostgreSQL database ...", flush=True)
+                    with temporary_database(args.server_url) as db_url:
+                        runs.append(run_full(base_url, db_url, args.concurrency, args.articles,
+                                             profile))  # fmt: skip
+        if "storage" not in args.skip:
+            print("Storage alone ...", flush=True)
+            with temporary_database(args.server_url) as db_url:
+                storage = measure_storage(db_url, args.storage_articles, args.storage_comments)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"Benchmark: {args.articles:,} articles, concurrency {args.concurrency}, "
+          f"{os.cpu_count()} cores")  # fmt: skip
+    if runs:
+        print(table(runs))
+    by_name = {run.name: run for run in runs}
+    if "floor" in by_name and "full" in by_name and by_name["floor"].pages_per_second:
+        ratio = by_name["full"].pages_per_second / by_name["floor"].pages_per_second
+        print(f"ratio full/floor: {ratio:.2f}")
+    if storage is not None:
+        print(f"storage alone: {storage.comments_per_second:,.0f} comment rows/s "
+              f"({storage.articles:,} articles x {args.storage_comments} comments in "
+              f"{storage.seconds:.1f} s, {storage.articles_per_second:,.0f} articles/s)")
+    for run in runs:
+        if run.returncode != 0 or run.errors:
+            print(f"{run.name}: exit status {run.returncode}, {run.errors} ERROR lines "
+                  f"({log_path(run.name, args.articles).relative_to(ROOT)})")  # fmt: skip
+    if profile is not None and profile.exists():
+        print(f"\nProfile of the full crawl ({profile.relative_to(ROOT)}):")
+        print(profile_summary(profile))
+    failed = any(run.returncode != 0 for run in runs)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
