@@ -5,7 +5,7 @@
 
 One article per line (JSON Lines) or row (CSV, with a header) with its authors, tags,
 URLs (``aliases``) and, with ``--with-comments``, its comments: the fields of
-``crawler.items.ArticleItem`` (see ``schemas.export``). In CSV, list and object fields
+``crawler.items.ArticleItem`` (see ``crawler.stored_articles``). In CSV, list and object fields
 are JSON text. Oldest first; ``--since`` keeps articles published from that day (Paris
 time) on. Read in batches from one snapshot of the database, so memory stays flat and a
 crawl may run meanwhile.
@@ -33,6 +33,7 @@ from alembic.runtime.migration import MigrationContext
 
 from crawler.cliargs import since
 from crawler.config import database_url
+from crawler.stored_articles import export_records, fields
 from schemas.engine import (
     DatabaseUnavailableError,
     check_connection,
@@ -40,7 +41,6 @@ from schemas.engine import (
     error_text,
     where,
 )
-from schemas.export import export_records, fields
 
 FORMATS = ("jsonl", "csv")
 

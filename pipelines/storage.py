@@ -148,6 +148,7 @@ def _article_values(item: ArticleItem) -> dict[str, Any]:
     """The article's column values that a re-crawl may update (everything but the keys)."""
     image = item.image or {}
     return {
+        "site": item.site,
         "article_id": item.article_id,
         "canonical_url": item.canonical_url,
         "section": item.section,
@@ -539,7 +540,8 @@ class Storage:
             sa.delete(t.rejected_pages).where(self._among(t.rejected_pages.c.url, refused))
         )
         new, updated, near = self._write_comments(
-            conn, [(pk, item.comments) for pk, (_, item) in zip(pks, items, strict=True)],
+            conn,
+            [(pk, item.site, item.comments) for pk, (_, item) in zip(pks, items, strict=True)],
             now, run_id,
         )  # fmt: skip
         result.comments_new += new
@@ -699,12 +701,13 @@ class Storage:
     def _write_comments(
         self,
         conn: sa.Connection,
-        threads: list[tuple[int, Iterable[dict[str, Any]]]],
+        threads: list[tuple[int, str, Iterable[dict[str, Any]]]],
         now: datetime,
         run_id: int | None,
     ) -> tuple[int, int, int]:
         """Insert new comments, update changed ones, touch the rest, and mark repeats, for
-        each ``(article key, comments read this time)``.
+        each ``(article key, site, comments read this time)``. Comment ids are the site's
+        own: one is unique within its site only.
 
         Which comment repeats which is decided here, over every comment stored for the
         article plus this write's (``nearduplicates.repeated_comments``: by posting time,
@@ -716,33 +719,38 @@ class Storage:
         Returns (new, updated, newly marked near repeats).
         """
         table = t.comments
-        wanted: list[tuple[int, dict[str, dict[str, Any]]]] = []
-        for article_pk, comments in threads:
+        wanted: list[tuple[int, str, dict[str, dict[str, Any]]]] = []
+        for article_pk, site, comments in threads:
             by_id: dict[str, dict[str, Any]] = {}
             for comment in comments:
                 by_id.setdefault(comment["comment_id"], comment)
             if by_id:
-                wanted.append((article_pk, by_id))
+                wanted.append((article_pk, site, by_id))
         if not wanted:
             return 0, 0, 0
-        columns = ("article_id", *_COMMENT_FIELDS, "duplicate_of", "duplicate_kind")
-        every_id = [comment_id for _, by_id in wanted for comment_id in by_id]
+        columns = ("article_id", "site", *_COMMENT_FIELDS, "duplicate_of", "duplicate_kind")
+        ids_by_site: dict[str, list[str]] = {}
+        for _, site, by_id in wanted:
+            ids_by_site.setdefault(site, []).extend(by_id)
         rows = conn.execute(
             sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
                 sa.or_(
-                    table.c.article_id.in_([pk for pk, _ in wanted]),
-                    self._among(table.c.comment_id, every_id),
+                    table.c.article_id.in_([pk for pk, _, _ in wanted]),
+                    *(
+                        sa.and_(table.c.site == site, self._among(table.c.comment_id, ids))
+                        for site, ids in ids_by_site.items()
+                    ),
                 )
             )
         ).all()
         inserts: list[dict[str, Any]] = []
         unchanged: list[int] = []
         updated = near = 0
-        for article_pk, by_id in wanted:
+        for article_pk, site, by_id in wanted:
             stored = {
                 row.comment_id: row
                 for row in rows
-                if row.article_id == article_pk or row.comment_id in by_id
+                if row.article_id == article_pk or (row.site == site and row.comment_id in by_id)
             }
             # The article's comments as they will be: stored values, then this write's.
             thread: dict[str, dict[str, Any]] = {
@@ -778,6 +786,7 @@ class Storage:
                     continue
                 inserts.append(
                     {
+                        "site": site,
                         "comment_id": comment_id,
                         "article_id": article_pk,
                         "first_seen_at": now,
@@ -810,7 +819,7 @@ class Storage:
             conn.execute(
                 sa.update(table).where(self._among(table.c.id, unchanged)).values(last_seen_at=now)
             )
-        self._insert_rows(conn, table, inserts, conflict=table.c.comment_id)
+        self._insert_rows(conn, table, inserts, conflict=[table.c.site, table.c.comment_id])
         return len(inserts), updated, near
 
     def _among(self, column: Any, values: list[Any]) -> Any:
@@ -823,8 +832,8 @@ class Storage:
     def _insert_rows(
         self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], conflict: Any
     ) -> None:
-        """Insert ``rows`` (same keys each, in order) unless ``conflict`` (a unique column)
-        already holds their value.
+        """Insert ``rows`` (same keys each, in order) unless ``conflict`` (a unique column,
+        or the list of columns of a unique constraint) already holds their value.
 
         On PostgreSQL: COPY into a temporary staging table, then one ``INSERT ... SELECT
         ... ON CONFLICT DO NOTHING``, however many rows; elsewhere an executemany. Values
@@ -833,9 +842,11 @@ class Storage:
         """
         if not rows:
             return
+        conflict_columns = conflict if isinstance(conflict, list) else [conflict]
         if self.engine.dialect.name != "postgresql":
             conn.execute(
-                self._insert(table).on_conflict_do_nothing(index_elements=[conflict]), rows
+                self._insert(table).on_conflict_do_nothing(index_elements=conflict_columns),
+                rows,
             )
             return
         dialect = conn.dialect
@@ -861,7 +872,7 @@ class Storage:
                     )
             cursor.execute(
                 f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
-                f"ON CONFLICT ({conflict.name}) DO NOTHING"
+                f"ON CONFLICT ({', '.join(c.name for c in conflict_columns)}) DO NOTHING"
             )
 
     # --- rejected pages --------------------------------------------------------------

@@ -87,6 +87,8 @@ articles = sa.Table(
     # One key for upserts: "rtl:<10-digit id>" when the URL carries one, else the
     # canonical URL. A second unique key would make re-crawls conflict on either one.
     sa.Column("identity", sa.Text, nullable=False, unique=True),
+    # The site the article is from (crawler.sites: "rtl", "funradio").
+    sa.Column("site", sa.Text, nullable=False, server_default="rtl", index=True),
     sa.Column("article_id", sa.Text, index=True),
     # The URL the article was first stored from; later addresses go to article_urls.
     sa.Column("url", sa.Text, nullable=False),
@@ -186,7 +188,9 @@ comments = sa.Table(
     "comments",
     metadata,
     _id(),
-    sa.Column("comment_id", sa.Text, nullable=False, unique=True),
+    # The site's own id of the comment: unique within its site (two sites may share one).
+    sa.Column("comment_id", sa.Text, nullable=False),
+    sa.Column("site", sa.Text, nullable=False, server_default="rtl"),
     _article_fk(index=True),
     # The parent's site id, not a foreign key: a reply can be stored before its parent
     # (paging is newest first) and the parent may never be seen at all.
@@ -203,6 +207,7 @@ comments = sa.Table(
     sa.Column(
         "first_run_id", ID, sa.ForeignKey("crawl_runs.id", ondelete="SET NULL"), index=True
     ),
+    sa.UniqueConstraint("site", "comment_id", name="uq_comments_site_comment_id"),
 )
 
 #: Pages currently refused, one row per URL: a re-crawl that refuses the page again updates

@@ -16,9 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from crawler.items import ArticleItem
+from crawler.stored_articles import export_records
 from pipelines.storage import Storage
 from sample_site import ARTICLES, expected_article, serve
-from schemas.export import export_records
 from tests.crawl_helpers import ROOT, scrapy_crawl
 
 PARIS = timezone(timedelta(hours=1))
@@ -81,6 +81,7 @@ def festival() -> ArticleItem:
 
 KIM = {
     "url": URL1 + "?utm_source=rss",
+    "site": "rtl",
     "canonical_url": URL1,
     "article_id": "7797504917",
     "section": "international",
@@ -113,7 +114,7 @@ KIM = {
     "aliases": [URL1, URL1 + "/amp", URL1 + "?utm_source=rss"],
 }
 FESTIVAL = {
-    "url": URL2, "canonical_url": URL2, "article_id": None, "section": "culture",
+    "url": URL2, "site": "rtl", "canonical_url": URL2, "article_id": None, "section": "culture",
     "title": "Un festival", "lead": None, "authors": [], "co_credit": None,
     "published_at": "2019-07-01T16:00:00+00:00", "modified_at": None,
     "reading_time_minutes": None, "tags": [], "keywords": [], "image": None,

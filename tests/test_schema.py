@@ -62,7 +62,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert migrate.current(empty_db_url) is None
 
     migrate.upgrade(empty_db_url)
-    assert migrate.current(empty_db_url) == migrate.head() == "0004_search"
+    assert migrate.current(empty_db_url) == migrate.head() == "0005_sites"
     assert _inspect(empty_db_url) == (_head_tables(empty_db_url), {ARTICLE_SUMMARY_VIEW})
 
     migrate.downgrade(empty_db_url, "base")
@@ -137,14 +137,14 @@ def test_cli_upgrade_and_current(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
     assert shown.returncode == 0, shown.stderr
-    assert "0004_search (latest: 0004_search)" in shown.stdout
+    assert "0005_sites (latest: 0005_sites)" in shown.stdout
 
 
 def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
     done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
                 "upgrade", "head")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert migrate.current(sqlite_url) == "0004_search"
+    assert migrate.current(sqlite_url) == "0005_sites"
 
 
 def test_cli_error_hides_password() -> None:
@@ -249,3 +249,54 @@ def test_0003_adds_run_coverage_and_alarm_and_reverts_keeping_the_runs(
         engine.dispose()
     assert kept == [(1, "rtl", "finished")]
     assert first_run == 1
+
+
+def test_0005_gives_rows_their_site_and_makes_comment_ids_unique_per_site(
+    empty_db_url: str,
+) -> None:
+    # Rows of the previous schema: one RTL article with two comments, one article known by
+    # its URL only; then a Fun Radio article using one of RTL's comment ids.
+    migrate.upgrade(empty_db_url, "0004_search")
+    engine = sa.create_engine(empty_db_url)
+    at = "'2024-05-01 10:00:00+00:00'"
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO articles (identity, url, title, body, content_hash, first_seen_at,"
+                f" last_seen_at) VALUES ('rtl:7900000001', 'u1', 'T', 'B', 'h', {at}, {at}),"
+                f" ('https://www.rtl.fr/page', 'u2', 'T2', 'B2', 'h2', {at}, {at})"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO comments (comment_id, article_id, text, first_seen_at,"
+                f" last_seen_at) VALUES ('c1', 1, 'x', {at}, {at}), ('c2', 1, 'y', {at}, {at})"
+            )
+        migrate.upgrade(empty_db_url)
+        with engine.begin() as conn:
+            sites = conn.execute(sa.text("SELECT identity, site FROM articles ORDER BY id")).all()
+            comment_sites = conn.execute(
+                sa.text("SELECT comment_id, site FROM comments ORDER BY comment_id")
+            ).all()
+            conn.exec_driver_sql(
+                "INSERT INTO articles (identity, site, url, title, body, content_hash,"
+                f" first_seen_at, last_seen_at) VALUES ('funradio:7900000001', 'funradio',"
+                f" 'u3', 'T3', 'B3', 'h3', {at}, {at})"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO comments (comment_id, site, article_id, text, first_seen_at,"
+                f" last_seen_at) VALUES ('c1', 'funradio', 3, 'z', {at}, {at})"
+            )
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO comments (comment_id, site, article_id, text, first_seen_at,"
+                f" last_seen_at) VALUES ('c1', 'rtl', 2, 'again', {at}, {at})"
+            )
+        with engine.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT site, comment_id FROM comments ORDER BY site, comment_id")
+            ).all()
+    finally:
+        engine.dispose()
+    assert sites == [("rtl:7900000001", "rtl"), ("https://www.rtl.fr/page", "rtl")]
+    assert comment_sites == [("c1", "rtl"), ("c2", "rtl")]
+    assert found == [("funradio", "c1"), ("rtl", "c1"), ("rtl", "c2")]
+    assert _drift(empty_db_url) == []

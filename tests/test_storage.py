@@ -186,6 +186,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
     assert first == {
         "id": 1,
         "identity": "rtl:7797504917",
+        "site": "rtl",
         "article_id": "7797504917",
         "url": URL1 + "?utm_source=rss",
         "canonical_url": URL1,

@@ -81,6 +81,7 @@ def _record(
                  "credit": row["image_credit"]}  # fmt: skip
     return {
         "url": row["url"],
+        "site": row["site"],
         "canonical_url": row["canonical_url"],
         "article_id": row["article_id"],
         "section": row["section"],
