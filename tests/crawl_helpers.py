@@ -28,11 +28,13 @@ def crawl_command(
     db_url: str,
     *spider_args: str,
     settings: dict[str, str] | None = None,
+    spider: str = "rtl",
 ) -> tuple[list[str], dict[str, str]]:
-    """The ``scrapy crawl rtl`` command line and environment for a local site."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "rtl"]
+    """The ``scrapy crawl <spider>`` command line and environment for a local site (the
+    site's root, ``<SPIDER>_BASE_URL``, pointed at it)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
     options = {
-        "RTL_BASE_URL": base_url,
+        f"{spider.upper()}_BASE_URL": base_url,
         "DATABASE_URL": db_url,
         "DOWNLOAD_DELAY": "0",
         "RETRY_BACKOFF_BASE": "0",
@@ -56,9 +58,12 @@ def scrapy_crawl(
     *spider_args: str,
     settings: dict[str, str] | None = None,
     timeout: float = 180,
+    spider: str = "rtl",
 ) -> subprocess.CompletedProcess[str]:
-    """``scrapy crawl rtl`` in a child process (Twisted's reactor cannot restart)."""
-    command, env = crawl_command(base_url, db_url, *spider_args, settings=settings)
+    """``scrapy crawl <spider>`` in a child process (Twisted's reactor cannot restart)."""
+    command, env = crawl_command(
+        base_url, db_url, *spider_args, settings=settings, spider=spider
+    )
     return subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
     )
