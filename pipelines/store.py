@@ -23,6 +23,7 @@ the spool, with the items, when the database is down.
 from __future__ import annotations
 
 import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,7 +31,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
@@ -209,8 +210,9 @@ class StorePipeline:
             return wait_then(self.flush(), item)
         return item
 
-    def close_spider(self) -> defer.Deferred[None] | None:
-        """Write what is left; with the worker thread, a Deferred firing once all is written."""
+    def close_spider(self) -> Coroutine[Any, Any, None] | None:
+        """Write what is left; with the worker thread, a coroutine that ends once all is
+        written (Scrapy awaits it)."""
         if self.storage is None:
             return None
         try:
@@ -222,7 +224,13 @@ class StorePipeline:
         if drained is None:
             self._closed()
             return None
-        return drained.addBoth(self._closed)
+        return self._wait_closed(drained)
+
+    async def _wait_closed(self, drained: defer.Deferred[Any]) -> None:
+        try:
+            await maybe_deferred_to_future(drained)
+        finally:
+            self._closed()
 
     def _closed(self, passed: Any = None) -> Any:
         """Every batch written (or spooled): count what waits, let go of the lock."""

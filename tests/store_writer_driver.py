@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.reactor import install_reactor
 from scrapy.utils.test import get_crawler
 from twisted.internet import defer
@@ -50,7 +51,9 @@ def drive(url: str, spool: str, articles: int, capacity: int):  # noqa: ANN201
         "pending": pipeline.writer.pending,
     }), flush=True)  # fmt: skip
     passed = yield defer.gatherResults([defer.maybeDeferred(lambda a=a: a) for a in answers])
-    yield pipeline.close_spider()
+    closing = pipeline.close_spider()
+    if closing is not None:
+        yield deferred_from_coro(closing)
     crawler.stats.set_value("finish_reason", "finished")
     crawler.stats.set_value("response_received_count", articles)
     pipeline.spider_closed(reason="finished")

@@ -271,6 +271,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
     ] == [
         {
             "comment_id": "c1",
+            "site": "rtl",
             "article_id": 1,
             "parent_id": None,
             "author": "Jean D.",
@@ -282,6 +283,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         },
         {
             "comment_id": "c2",
+            "site": "rtl",
             "article_id": 1,
             "parent_id": "c1",
             "author": "Paul",
@@ -293,6 +295,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         },
         {
             "comment_id": "c3",
+            "site": "rtl",
             "article_id": 1,
             "parent_id": None,
             "author": "Jean D.",
