@@ -307,6 +307,7 @@ def test_first_write_stores_exact_rows(storage: Storage) -> None:
         },
         {
             "comment_id": "k1",
+            "site": "rtl",
             "article_id": 2,
             "parent_id": None,
             "author": None,
