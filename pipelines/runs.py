@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from crawler import sitemaps
 from crawler.outcomes import RunRefused, run_status
+from pipelines.counters import stat_key
 from pipelines.coverage import ALARM_KEY, coverage_summary
 from schemas import tables as t
 
@@ -215,14 +216,14 @@ def run_counts(stats: Mapping[str, Any]) -> dict[str, Any]:
         "requests": stats.get("downloader/request_count", 0),
         "responses": stats.get("response_received_count", 0),
         "responses_by_status": dict(sorted(by_status.items())) or None,
-        "articles_new": stats.get("store/articles_new", 0),
-        "articles_updated": stats.get("store/articles_updated", 0),
-        "articles_unchanged": stats.get("store/articles_unchanged", 0),
-        "comments_new": stats.get("store/comments_new", 0),
-        "pages_rejected": stats.get("store/rejected_pages", 0),
+        **{
+            name: stats.get(stat_key(name), 0)
+            for name in ("articles_new", "articles_updated", "articles_unchanged", "comments_new")
+        },
+        "pages_rejected": stats.get(stat_key("rejected_pages"), 0),
         "duplicates_merged": stats.get("dedupe/articles_merged", 0)
-        + stats.get("store/near_duplicates", 0),
-        "errors": stats.get("log_count/ERROR", 0) + stats.get("store/failed", 0),
+        + stats.get(stat_key("near_duplicates"), 0),
+        "errors": stats.get("log_count/ERROR", 0) + stats.get(stat_key("failed"), 0),
     }
 
 

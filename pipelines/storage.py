@@ -28,8 +28,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from crawler.incremental import KnownArticle, RejectedPage
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.outcomes import job_name
+from crawler.parsing.text import dedupe
 from pipelines import nearduplicates as nd
 from pipelines import runs
+from pipelines.counters import COUNTERS
 from pipelines.dedupe import article_identity
 from schemas import migrate
 from schemas import tables as t
@@ -110,38 +112,13 @@ class WriteResult:
         return len(self.failures)
 
     def add(self, other: WriteResult) -> None:
-        self.articles_new += other.articles_new
-        self.articles_updated += other.articles_updated
-        self.articles_unchanged += other.articles_unchanged
-        self.comments_new += other.comments_new
-        self.comments_updated += other.comments_updated
-        self.aliases_new += other.aliases_new
-        self.articles_not_modified += other.articles_not_modified
-        self.versions_new += other.versions_new
-        self.near_duplicates += other.near_duplicates
-        self.comments_near_repeats += other.comments_near_repeats
+        for name in COUNTERS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failures.extend(other.failures)
 
     def counts(self) -> dict[str, int]:
         """The counters by name (``failed`` included), e.g. for crawl stats."""
-        return {
-            "articles_new": self.articles_new,
-            "articles_updated": self.articles_updated,
-            "articles_unchanged": self.articles_unchanged,
-            "comments_new": self.comments_new,
-            "comments_updated": self.comments_updated,
-            "aliases_new": self.aliases_new,
-            "articles_not_modified": self.articles_not_modified,
-            "versions_new": self.versions_new,
-            "near_duplicates": self.near_duplicates,
-            "comments_near_repeats": self.comments_near_repeats,
-            "failed": self.failed,
-        }
-
-
-def _unique(values: Iterable[str | None]) -> list[str]:
-    """Non-empty values, first occurrence kept, in order."""
-    return list(dict.fromkeys(v for v in values if v))
+        return {**{name: getattr(self, name) for name in COUNTERS}, "failed": self.failed}
 
 
 def _article_values(item: ArticleItem) -> dict[str, Any]:
@@ -206,10 +183,6 @@ class Storage:
         else:
             self.engine.dispose()
             raise ValueError(f"unsupported database {backend!r}: use PostgreSQL or SQLite")
-
-    @classmethod
-    def from_url(cls, url: str | sa.URL, **engine_kwargs: Any) -> Storage:
-        return cls(url, **engine_kwargs)
 
     @property
     def display_url(self) -> str:
@@ -432,8 +405,8 @@ class Storage:
                 result.articles_not_modified += 1
                 continue
             values = _article_values(item)
-            author_names = _unique(item.authors)
-            tag_names = _unique(item.tags)
+            author_names = dedupe(item.authors)
+            tag_names = dedupe(item.tags)
             text_changed = stored is None or stored["content_hash"] != values["content_hash"]
             if text_changed:
                 fingerprint = nd.fingerprint(nd.article_text(item.title, item.lead, item.body))
@@ -531,11 +504,11 @@ class Storage:
         for kind, wanted in relinks.items():
             self._replace_links(conn, kind, [(pks[position], names) for position, names in wanted])
         item_urls = [
-            _unique([item.url, item.canonical_url, *item.aliases]) for _, item in items
+            dedupe([item.url, item.canonical_url, *item.aliases]) for _, item in items
         ]
         result.aliases_new += self._add_urls(conn, list(zip(pks, item_urls, strict=True)))
         # Stored now, so no longer refused pages.
-        refused = _unique(url for _, item in items for url in (item.url, item.canonical_url))
+        refused = dedupe(url for _, item in items for url in (item.url, item.canonical_url))
         conn.execute(
             sa.delete(t.rejected_pages).where(self._among(t.rejected_pages.c.url, refused))
         )
@@ -666,7 +639,7 @@ class Storage:
         conn.execute(
             sa.delete(links).where(self._among(links.c.article_id, [pk for pk, _ in wanted]))
         )
-        every = _unique(name for _, article_names in wanted for name in article_names)
+        every = dedupe(name for _, article_names in wanted for name in article_names)
         if not every:
             return
         self._insert_rows(conn, names, [{"name": name} for name in every], conflict=names.c.name)
@@ -687,7 +660,7 @@ class Storage:
     def _add_urls(self, conn: sa.Connection, wanted: list[tuple[int, list[str]]]) -> int:
         """Record each article's URLs; how many were new."""
         urls_table = t.article_urls
-        known = _stored_urls(conn, _unique(url for _, urls in wanted for url in urls))
+        known = _stored_urls(conn, dedupe(url for _, urls in wanted for url in urls))
         rows = []
         # A URL already stored under another article stays there: the first owner wins.
         for article_pk, urls in wanted:

@@ -38,6 +38,7 @@ from twisted.python.failure import Failure
 from crawler.config import database_url
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.outcomes import LOCK_LOST, job_name
+from pipelines.counters import COUNTERS, stat_key
 from pipelines.lockwatch import LockWatch
 from pipelines.runs import CrawlLockedError, RunLock, begin_run
 from pipelines.spool import RunEnd, Spool, replay, spool_path
@@ -53,19 +54,7 @@ from schemas.engine import (
 logger = logging.getLogger(__name__)
 
 #: WriteResult counter -> stats key.
-STATS_KEYS = {
-    "articles_new": "store/articles_new",
-    "articles_updated": "store/articles_updated",
-    "articles_unchanged": "store/articles_unchanged",
-    "comments_new": "store/comments_new",
-    "comments_updated": "store/comments_updated",
-    "aliases_new": "store/aliases_new",
-    "articles_not_modified": "store/articles_not_modified",
-    "versions_new": "store/versions_new",
-    "near_duplicates": "store/near_duplicates",
-    "comments_near_repeats": "store/comments_near_repeats",
-    "failed": "store/failed",
-}
+STATS_KEYS = {name: stat_key(name) for name in (*COUNTERS, "failed")}
 REJECTED_KEY = "store/rejected_pages"
 #: Items written to the spool while the database was down / written back from it / still
 #: waiting there when the crawl ended (a non-zero value fails the run).
