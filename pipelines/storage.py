@@ -437,8 +437,12 @@ class Storage:
                 # The stored url stays the first one seen: another address of the same
                 # article is an alias, not an edit.
                 changed = {name: value for name, value in values.items() if stored[name] != value}
-                authors_changed = linked["authors"].get(article_pk, []) != author_names
-                tags_changed = linked["tags"].get(article_pk, []) != tag_names
+                # A page read without its byline or tags (a layout the parser lost track of)
+                # does not erase what an earlier read stored: only a new list replaces it.
+                authors_changed = bool(author_names) and (
+                    linked["authors"].get(article_pk, []) != author_names
+                )
+                tags_changed = bool(tag_names) and linked["tags"].get(article_pk, []) != tag_names
                 touched = {
                     name: v for name, v in _validator_values(item).items() if stored[name] != v
                 }

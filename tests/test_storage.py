@@ -389,6 +389,23 @@ def test_changed_authors_or_tags_count_as_update(storage: Storage) -> None:
     assert counts(storage.engine)["authors"] == 2  # Marie Lefèvre stays as a name
 
 
+def test_a_read_without_byline_or_tags_keeps_the_stored_ones(storage: Storage) -> None:
+    # A layout the parser lost track of finds no byline or tags: that is not an edit.
+    storage.write_articles(batch(), now=NOW1)
+    with storage.engine.connect() as conn:
+        query = sa.text("SELECT authors, tags FROM article_summary WHERE id = 1")
+        before = tuple(conn.execute(query).one())
+    unread = article_one()
+    unread.authors, unread.tags = [], []
+
+    result = storage.write_articles([unread], now=NOW2)
+
+    assert result.counts() == expect(articles_unchanged=1)
+    with storage.engine.connect() as conn:
+        assert tuple(conn.execute(query).one()) == before
+    assert before[0] and before[1]
+
+
 def test_recrawl_adds_new_comment_and_keeps_old_ones(storage: Storage) -> None:
     storage.write_articles(batch(), now=NOW1)
     again = article_one()
