@@ -140,7 +140,9 @@ class RtlSpider(scrapy.Spider):
         if sitemap.is_index:
             for link in sitemap.links:
                 if self._on_site(link.url):
-                    yield scrapy.Request(link.url, callback=self.parse_sitemap)
+                    # After the articles already announced: a backfill's sitemaps would
+                    # otherwise queue every article of the archive in memory at once.
+                    yield scrapy.Request(link.url, callback=self.parse_sitemap, priority=-1)
             return
         yield from self._article_requests(sitemap.links)
 
