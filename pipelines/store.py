@@ -208,8 +208,9 @@ class StorePipeline:
             return wait_then(self.flush(), item)
         return item
 
-    def close_spider(self) -> defer.Deferred[None] | None:
-        """Write what is left; with the worker thread, a Deferred firing once all is written."""
+    def close_spider(self) -> Any:
+        """Write what is left; with the worker thread, a coroutine done once all is written
+        (without it, everything is written when this returns)."""
         if self.storage is None:
             return None
         try:
@@ -221,7 +222,7 @@ class StorePipeline:
         if drained is None:
             self._closed()
             return None
-        return drained.addBoth(self._closed)
+        return wait_then(drained.addBoth(self._closed), None)
 
     def _closed(self, passed: Any = None) -> Any:
         """Every batch written (or spooled): count what waits, let go of the lock."""
