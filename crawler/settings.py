@@ -51,6 +51,9 @@ DATABASE_URL = None
 DATABASE_AUTO_MIGRATE = True
 #: Articles written per transaction.
 STORE_BATCH_SIZE = 25
+#: Batches waiting at most for the storage thread; past that the crawl waits for the
+#: database (pipelines.writer).
+STORE_MAX_PENDING_BATCHES = 4
 #: Where items wait, one JSON line each, while the database is unreachable (one file per
 #: database); written back at the next successful write, the next run, or `make replay`.
 STORE_SPOOL_DIR = "var/spool"

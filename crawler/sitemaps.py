@@ -92,7 +92,7 @@ class SitemapWalk:
         self._last_walk: datetime | None = None
         self._looked_up = False
 
-    def request(self, url: str) -> scrapy.Request:
+    def request(self, url: str, priority: int = 0) -> scrapy.Request:
         """The request for a sitemap. ``download_maxsize`` caps the download and the
         decompression of ``Content-Encoding: gzip`` answers (Scrapy's compression
         middleware reads it); :func:`sitemap_body` applies the same cap to gzip files."""
@@ -101,6 +101,7 @@ class SitemapWalk:
             callback=self.spider.parse_sitemap,
             errback=self.spider.sitemap_failed,
             meta={"download_maxsize": self.max_size},
+            priority=priority,
         )
 
     def open(self, response: Response) -> SitemapEntries | None:

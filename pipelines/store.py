@@ -23,7 +23,6 @@ the spool, with the items, when the database is down.
 from __future__ import annotations
 
 import logging
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +30,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.statscollectors import StatsCollector
-from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
@@ -199,9 +198,9 @@ class StorePipeline:
             return wait_then(self.flush(), item)
         return item
 
-    def close_spider(self) -> Coroutine[Any, Any, None] | None:
-        """Write what is left; with the worker thread, a coroutine that ends once all is
-        written (Scrapy awaits it)."""
+    def close_spider(self) -> Any:
+        """Write what is left; with the worker thread, a coroutine done once all is written
+        (without it, everything is written when this returns)."""
         if self.storage is None:
             return None
         try:
@@ -213,13 +212,7 @@ class StorePipeline:
         if drained is None:
             self._closed()
             return None
-        return self._wait_closed(drained)
-
-    async def _wait_closed(self, drained: defer.Deferred[Any]) -> None:
-        try:
-            await maybe_deferred_to_future(drained)
-        finally:
-            self._closed()
+        return wait_then(drained.addBoth(self._closed), None)
 
     def _closed(self, passed: Any = None) -> Any:
         """Every batch written (or spooled): count what waits, let go of the lock."""

@@ -8,7 +8,8 @@ The reactor meanwhile downloads and parses.
 
 Back-pressure: at most ``capacity`` batches are queued or being written. A batch handed
 over when that many are waiting gets a Deferred that fires once the worker has taken one;
-the store pipeline returns it from ``process_item``, so Scrapy keeps that response in
+the store pipeline returns a coroutine waiting for it from ``process_item``
+(:func:`wait_then`), so Scrapy keeps that response in
 its scraper slot and, once the slot holds ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` bytes of
 responses, downloads nothing more. A database slower than the crawl slows the crawl
 instead of filling memory.
@@ -28,6 +29,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
@@ -173,7 +175,13 @@ class ThreadedWriter(Generic[B, R]):
 
 
 def wait_then(waiting: defer.Deferred[None] | None, value: Any) -> Any:
-    """``value``, or a Deferred firing with it once ``waiting`` has fired."""
+    """``value``, or a coroutine returning it once ``waiting`` has fired (Scrapy awaits
+    what a pipeline method returns; a Deferred would be deprecated there)."""
     if waiting is None:
         return value
-    return waiting.addCallback(lambda _: value)
+    return _after(waiting, value)
+
+
+async def _after(waiting: defer.Deferred[Any], value: Any) -> Any:
+    await maybe_deferred_to_future(waiting)
+    return value

@@ -13,6 +13,7 @@ with the final ``store/...`` stats and the writer's highest counts.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 
@@ -42,15 +43,18 @@ def drive(url: str, spool: str, articles: int, capacity: int):  # noqa: ANN201
     pipeline.open_spider()
     items = prepared_articles(articles, 3)
     answers = [pipeline.process_item(item) for item in items]
-    waiting = [i for i, answer in enumerate(answers) if isinstance(answer, defer.Deferred)]
+    waiting = [i for i, answer in enumerate(answers) if inspect.isawaitable(answer)]
     print(json.dumps({
         "threaded": type(pipeline.writer).__name__,
         "waiting": waiting,
-        "fired_early": [i for i in waiting if answers[i].called],
+        "held_back": [d.called for _, d in pipeline.writer._waiting],
         "in_flight": pipeline.writer.in_flight,
         "pending": pipeline.writer.pending,
     }), flush=True)  # fmt: skip
-    passed = yield defer.gatherResults([defer.maybeDeferred(lambda a=a: a) for a in answers])
+    passed = yield defer.gatherResults([
+        deferred_from_coro(answer) if inspect.isawaitable(answer) else defer.succeed(answer)
+        for answer in answers
+    ])  # fmt: skip
     closing = pipeline.close_spider()
     if closing is not None:
         yield deferred_from_coro(closing)

@@ -162,7 +162,9 @@ class SiteSpider(scrapy.Spider):
         if entries.kind == "sitemapindex":
             on_site = (link for link in entries if self._on_site(link.url))
             for link in self.sitemaps.wanted(on_site):
-                yield self.sitemaps.request(link.url)
+                # After the articles already announced: a backfill's sitemaps would
+                # otherwise queue every article of the archive in memory at once.
+                yield self.sitemaps.request(link.url, priority=-1)
             return
         for links in batched(self.sitemaps.urls(entries)):
             yield from self._article_requests(links)
