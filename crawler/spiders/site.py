@@ -48,6 +48,10 @@ from crawler.sitemaps import SitemapWalk, batched
 from crawler.sites import Site
 
 
+def _listed(settings: Any, name: str, default: tuple[str, ...]) -> list[str]:
+    return settings.getlist(name) if settings.get(name) is not None else list(default)
+
+
 class SiteSpider(scrapy.Spider):
     """Crawl articles and their reader comments from one site of the RTL platform
     (``site``, a ``crawler.sites.Site``).
@@ -97,10 +101,9 @@ class SiteSpider(scrapy.Spider):
         spider.base_netloc = parts.netloc
         # The offsite filter compares host names only; _on_site checks the port too.
         spider.allowed_domains = [parts.hostname]
-        spider.feed_paths = settings.getlist(f"{site.name.upper()}_FEED_PATHS") or list(
-            site.feed_paths
-        )
-        spider.sections = settings.getlist(f"{site.name.upper()}_SECTIONS") or list(site.sections)
+        # Set (even to an empty list) they replace the site's; unset, the site's apply.
+        spider.feed_paths = _listed(settings, f"{site.name.upper()}_FEED_PATHS", site.feed_paths)
+        spider.sections = _listed(settings, f"{site.name.upper()}_SECTIONS", site.sections)
         spider.max_listing_pages = settings.getint("RTL_MAX_LISTING_PAGES")
         spider.max_comment_pages = settings.getint("RTL_MAX_COMMENT_PAGES")
         spider.incremental = settings.getbool("RTL_INCREMENTAL", True)
