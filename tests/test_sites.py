@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from scrapy.utils.misc import walk_modules
+from scrapy.utils.misc import walk_modules_iter
 from scrapy.utils.spider import iter_spider_classes
 
 from crawler.sites import SITES, site_named
@@ -31,7 +31,7 @@ def query(db_url: str, sql: str) -> list[tuple]:
 def test_every_site_definition_has_its_spider() -> None:
     spiders = {
         cls.name: cls
-        for module in walk_modules("crawler.spiders")
+        for module in walk_modules_iter("crawler.spiders")
         for cls in iter_spider_classes(module)
     }
     assert set(spiders) == set(SITES) == {"rtl", "funradio"}
