@@ -47,11 +47,11 @@ class _Cleaner:
     def __init__(self, item: ArticleItem) -> None:
         self.extraction = dict(item.extraction or {})
 
-    def line(self, value: Any, field: str) -> str | None:
+    def line(self, value: Any) -> str | None:
         return (normalize_text(str(value)) if value is not None else "") or None
 
-    def lines(self, values: list[Any] | None, field: str) -> list[str]:
-        cleaned = (self.line(value, field) for value in values or [])
+    def lines(self, values: list[Any] | None) -> list[str]:
+        cleaned = (self.line(value) for value in values or [])
         return dedupe((v for v in cleaned if v), key=str.casefold)
 
 
@@ -86,10 +86,10 @@ def _language(value: str | None) -> str | None:
 def _image(image: dict[str, Any] | None, cleaner: _Cleaner) -> dict[str, Any] | None:
     if not image or not normalize_text(image.get("url")):
         return None
-    credit = cleaner.line(image.get("credit"), "image")
+    credit = cleaner.line(image.get("credit"))
     return {
         "url": normalize_text(image["url"]),
-        "caption": cleaner.line(image.get("caption"), "image"),
+        "caption": cleaner.line(image.get("caption")),
         "credit": strip_credit_prefix(credit),
     }
 
@@ -157,15 +157,15 @@ def clean_article(item: ArticleItem, now: datetime | None = None) -> ArticleItem
         canonical_url=normalize_text(item.canonical_url) or None,
         article_id=normalize_text(item.article_id) or None,
         section=normalize_text(item.section) or None,
-        title=cleaner.line(item.title, "title"),
-        lead=cleaner.line(item.lead, "lead"),
-        authors=cleaner.lines(item.authors, "authors"),
-        co_credit=cleaner.line(item.co_credit, "co_credit"),
+        title=cleaner.line(item.title),
+        lead=cleaner.line(item.lead),
+        authors=cleaner.lines(item.authors),
+        co_credit=cleaner.line(item.co_credit),
         published_at=published,
         modified_at=modified,
         reading_time_minutes=_reading_time(item.reading_time_minutes),
-        tags=cleaner.lines(item.tags, "tags"),
-        keywords=cleaner.lines(item.keywords, "keywords"),
+        tags=cleaner.lines(item.tags),
+        keywords=cleaner.lines(item.keywords),
         image=_image(item.image, cleaner),
         body=normalize_multiline(body) or None,
         body_blocks=blocks,

@@ -23,7 +23,6 @@ from crawler.parsing import jsonld
 from crawler.parsing.document import Page, node_text
 from crawler.parsing.text import dedupe
 from crawler.parsing.urls import canonicalize_url
-from crawler.parsing.vocabulary import inside
 
 
 class _Absent:
@@ -137,8 +136,3 @@ def links(*css: str) -> Source:
 def ld(key: str) -> Source:
     """A text value of the page's JSON-LD article object."""
     return lambda ctx: jsonld.as_text(ctx.page.ld.get(key))
-
-
-def outside_noise(ctx: Context, nodes: list[Selector]) -> list[Selector]:
-    """The nodes that are not inside a noise container of the article root."""
-    return [n for n in nodes if not inside(n.root, ctx.root.root)]
