@@ -232,7 +232,7 @@ def article_2021_page(
     )
     if defects.truncated:
         # The connection dropped here: no closing tags, a tag cut in half.
-        return top + f'\n<ul class="{_CSS}__ta'
+        return top + f'\n<section class="{_CSS}__mo'
     return (
         top
         + "\n"
