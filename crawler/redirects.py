@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
+from w3lib.html import get_meta_refresh
 
 
 class RedirectRefused(IgnoreRequest):
@@ -75,5 +76,33 @@ class SiteRedirectMiddleware(_SiteRedirectMixin, RedirectMiddleware):
     """``RedirectMiddleware`` that refuses loops and redirects off the site."""
 
 
+#: How much of a page is searched for a refresh: Scrapy reads the first 4,096
+#: characters, which UTF-8 writes in at most four times as many bytes.
+REFRESH_SCAN_BYTES = 4 * 4096
+
+
 class SiteMetaRefreshMiddleware(_SiteRedirectMixin, MetaRefreshMiddleware):
-    """``MetaRefreshMiddleware`` that refuses loops and refreshes off the site."""
+    """``MetaRefreshMiddleware`` that refuses loops and refreshes off the site.
+
+    Scrapy decodes the whole page to look for a refresh in its first 4,096 characters;
+    a page of megabytes costs more to decode than to parse. The bytes rule a refresh out
+    first (w3lib scans them when the encoding allows it), and only a page that may hold
+    one goes to Scrapy's check.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if isinstance(response, HtmlResponse) and not _may_refresh(response, self._ignore_tags):
+            return response
+        return super().process_response(request, response)
+
+
+def _may_refresh(response: HtmlResponse, ignore_tags: list[str]) -> bool:
+    try:
+        interval, _ = get_meta_refresh(
+            response.body, response.url, response.encoding, ignore_tags,
+            max_scan=REFRESH_SCAN_BYTES,
+        )  # fmt: skip
+    except (UnicodeDecodeError, LookupError):
+        # A page w3lib cannot scan as bytes and cannot decode strictly: Scrapy decides.
+        return True
+    return interval is not None

@@ -163,3 +163,45 @@ def test_a_meta_refresh_off_the_site_is_refused_too() -> None:
     )
     with pytest.raises(OffsiteRedirect):
         middleware.process_response(request, page)
+
+
+def _refresh_page(prefix: str, charset: str) -> HtmlResponse:
+    """A page whose meta refresh comes after ``prefix`` (written in ``charset``)."""
+    html = (
+        f'<html><head><meta charset="{charset}"><title>{prefix}</title>'
+        f'<meta http-equiv="refresh" content="0; url={SITE}/b"></head><body></body></html>'
+    )
+    request = Request(f"{SITE}/a")
+    return HtmlResponse(
+        request.url, body=html.encode(charset), request=request,
+        headers={"Content-Type": f"text/html; charset={charset}"},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "windows-1252", "utf-16"])
+def test_a_meta_refresh_in_the_first_4096_characters_is_followed(charset: str) -> None:
+    # 3,900 two-byte characters in UTF-8: the refresh starts past byte 4,096 but within
+    # Scrapy's 4,096 characters, so the byte check must not rule it out.
+    middleware, _ = redirect(SiteMetaRefreshMiddleware)
+    page = _refresh_page("é" * 3900, charset)
+    result = middleware.process_response(page.request, page)
+    assert isinstance(result, Request)
+    assert result.url == f"{SITE}/b"
+
+
+def test_a_meta_refresh_past_the_first_4096_characters_is_not_followed() -> None:
+    middleware, _ = redirect(SiteMetaRefreshMiddleware)
+    page = _refresh_page("a" * 20_000, "utf-8")
+    assert middleware.process_response(page.request, page) is page
+
+
+def test_a_page_without_refresh_is_passed_on_undecoded() -> None:
+    # Decoding a page of megabytes to look at its first 4,096 characters is what the
+    # byte check avoids: the response's text is never built.
+    middleware, _ = redirect(SiteMetaRefreshMiddleware)
+    request = Request(f"{SITE}/a")
+    body = ("<html><head><title>Été</title></head><body>" + "<p>é</p>" * 50_000).encode()
+    page = HtmlResponse(request.url, body=body, request=request,
+                        headers={"Content-Type": "text/html; charset=utf-8"})  # fmt: skip
+    assert middleware.process_response(request, page) is page
+    assert page._cached_ubody is None

@@ -1,11 +1,15 @@
 """``page_text``'s shortcuts (the damage check on the bytes of UTF-8 pages, no count at
 all when no other decoding could win) give exactly what counting the damage of every
-candidate gives: checked against that plain algorithm on generated pages."""
+candidate gives: checked against that plain algorithm on generated pages. The same for
+``page_selector`` (clean UTF-8 parsed from the bytes) and the blank-page check on the
+bytes."""
 
 from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
+from parsel import Selector
 from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
@@ -17,9 +21,10 @@ from crawler.parsing.encoding import (
     _damaged,
     _decode,
     damage,
+    page_selector,
     page_text,
 )
-from crawler.parsing.page import _blank
+from crawler.parsing.page import _blank, _blank_body
 
 # Text made mostly of the characters the check is about, so pairs are frequent.
 _CHARS = st.sampled_from([*_LEADS, *_FOLLOWERS, "a", "é", " ", "<", "\u2019", "\ufffd", "😀"])
@@ -77,22 +82,50 @@ def _plain_page_text(response: HtmlResponse) -> str:
 
 
 _ENCODINGS = st.sampled_from(["utf-8", "windows-1252", "latin-1", "koi8-r", "utf-16", None])
+_PAGE_TEXT = st.lists(
+    _CHARS | st.sampled_from(["Ã©", "â€™", "ÃƒÂ©", "ж", "\x00", "\xa0"]), max_size=30
+).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(_CHARS | st.sampled_from(["Ã©", "â€™", "ÃƒÂ©", "ж"]), max_size=30).map("".join),
-    _ENCODINGS, _ENCODINGS, _ENCODINGS,
-)  # fmt: skip
-def test_page_text_is_the_least_damaged_decoding(
+def _page(
     text: str, written_in: str | None, header: str | None, declared: str | None
-) -> None:
+) -> HtmlResponse:
     meta = f'<meta charset="{declared}">' if declared else ""
     html = f"<html><head>{meta}</head><body><p>{text}</p></body></html>"
     body = html.encode(written_in or "utf-8", errors="replace")
     headers = {"Content-Type": "text/html" + (f"; charset={header}" if header else "")}
-    response = HtmlResponse("http://127.0.0.1/a", body=body, headers=headers)
+    return HtmlResponse("http://127.0.0.1/a", body=body, headers=headers)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAGE_TEXT, _ENCODINGS, _ENCODINGS, _ENCODINGS)
+def test_page_text_is_the_least_damaged_decoding(
+    text: str, written_in: str | None, header: str | None, declared: str | None
+) -> None:
+    response = _page(text, written_in, header, declared)
     assert page_text(response) == _plain_page_text(response)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PAGE_TEXT, _ENCODINGS, _ENCODINGS, _ENCODINGS, st.binary(max_size=4))
+def test_page_selector_is_the_tree_of_page_text(
+    text: str, written_in: str | None, header: str | None, declared: str | None, junk: bytes
+) -> None:
+    # ``junk`` puts bytes that are not UTF-8 (or a byte order mark) in some pages.
+    page = _page(text, written_in, header, declared)
+    response = page.replace(body=page.body.replace(b"<p>", b"<p>" + junk, 1))
+    expected = Selector(text=page_text(response) or "<html></html>", type="html")
+    assert etree.tostring(page_selector(response).root) == etree.tostring(expected.root)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["\x00", " ", "\t", "\n", "\xa0", "\u3000", "\x85", "a", "<"]),
+                max_size=8).map("".join), _ENCODINGS)  # fmt: skip
+def test_the_blank_check_on_the_bytes_agrees_with_the_text(text: str, charset: str | None) -> None:
+    headers = {"Content-Type": "text/html" + (f"; charset={charset}" if charset else "")}
+    body = text.encode(charset or "utf-8", errors="replace")
+    response = HtmlResponse("http://127.0.0.1/a", body=body, headers=headers)
+    assert _blank_body(response) == _blank(page_text(response))
 
 
 @settings(max_examples=300, deadline=None)

@@ -17,13 +17,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from parsel import Selector
 from scrapy.http import TextResponse
 
-from crawler.parsing.encoding import page_text
+from crawler.parsing.document import base_url
+from crawler.parsing.encoding import page_selector
 from crawler.parsing.text import (
     class_tokens,
     element_text,
@@ -126,12 +127,13 @@ def _next_url(sel: Selector, response: TextResponse) -> str | None:
     current_match = _PAGE_PARAM.search(response.url)
     current = int(current_match.group(1)) if current_match else 1
     best: tuple[int, str] | None = None
+    base = base_url(response)
     for value in sel.xpath("//*/@href | //*/@data-url").getall():
         match = _PAGE_PARAM.search(value)
         if not match:
             continue
         try:
-            url = response.urljoin(value.strip())
+            url = urljoin(base, value.strip())
             parts = urlsplit(url)
         except ValueError:
             # A hostile href ("http://[x/commentaires?page=2") that no client could follow.
@@ -155,7 +157,7 @@ def parse_comments(response: TextResponse) -> CommentPage:
     """
     if not isinstance(response, TextResponse):
         raise ValueError(f"not a text response: {response.url}")
-    sel = Selector(text=page_text(response) or "<html></html>")
+    sel = page_selector(response)
     comments: list[dict[str, Any]] = []
     seen: set[str] = set()
     for element in sel.root.iter():

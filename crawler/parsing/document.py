@@ -5,15 +5,36 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
+from urllib.parse import urljoin
 
 from lxml import etree
 from parsel import Selector, SelectorList
 from scrapy.http import TextResponse
+from scrapy.utils.response import get_base_url as scrapy_base_url
+from w3lib.html import get_base_url
 
 from crawler.parsing import jsonld
-from crawler.parsing.encoding import page_text
+from crawler.parsing.encoding import page_selector
 from crawler.parsing.text import decode_entities, element_text, normalize_text
 from crawler.parsing.vocabulary import inside, is_noise
+
+#: How much of a page :func:`base_url` reads: Scrapy reads the first 4,096 characters,
+#: which UTF-8 writes in at most four times as many bytes.
+BASE_SCAN_BYTES = 4 * 4096
+
+
+def base_url(response: TextResponse) -> str:
+    """What ``response.urljoin`` joins links to (Scrapy's ``get_base_url``), read from
+    the bytes: Scrapy decodes the whole page for it, several hundred kilobytes to look
+    at the first four."""
+    try:
+        return get_base_url(
+            response.body, response.url, response.encoding, max_scan=BASE_SCAN_BYTES
+        )
+    except (UnicodeDecodeError, LookupError):
+        # w3lib decodes a page it cannot scan as bytes (UTF-16) strictly when it is
+        # shorter than the scan: Scrapy's way, from the decoded text, copes.
+        return scrapy_base_url(response)
 
 
 class Page:
@@ -22,7 +43,7 @@ class Page:
     def __init__(self, response: TextResponse, selector: Selector | None = None) -> None:
         self.response = response
         if selector is None:
-            selector = Selector(text=page_text(response) or "<html></html>")
+            selector = page_selector(response)
         self.sel = selector
 
     @cached_property
@@ -90,11 +111,15 @@ class Page:
         if not url or url.startswith("#") or "<" in url or ">" in url:
             return None
         try:
-            absolute = self.response.urljoin(url)
+            absolute = urljoin(self.base_url, url)
         except ValueError:
             # urljoin refuses some hostile values (an unbalanced "[" in the host).
             return None
         return absolute if absolute.lower().startswith(("http://", "https://")) else None
+
+    @cached_property
+    def base_url(self) -> str:
+        return base_url(self.response)
 
     @property
     def title_tag(self) -> str | None:

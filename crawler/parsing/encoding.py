@@ -7,6 +7,9 @@ first and only then looks at the page's own ``<meta charset>``. A server that sa
 shows such damage, the other plausible decodings (the page's own declaration, UTF-8,
 windows-1252: French pages predating UTF-8) are tried and the least damaged one wins.
 
+:func:`page_selector` is the page parsed once, as the parsers read it: the tree of
+:func:`page_text`, built straight from the bytes when they are clean UTF-8.
+
 This runs where the parsers read the text rather than in a downloader middleware: the
 parsers are pure functions of a response and are also run outside a crawl (the extract
 CLI, the tests), so the fix has to travel with them; and it costs one regex scan of the
@@ -18,6 +21,8 @@ from __future__ import annotations
 import codecs
 import re
 
+from lxml import etree, html
+from parsel import Selector
 from scrapy.http import TextResponse
 from w3lib.encoding import (
     html_body_declared_encoding,
@@ -138,3 +143,46 @@ def page_text(response: TextResponse) -> str:
         if candidate is not None and (score := damage(candidate)) < best_damage:
             best, best_damage = candidate, score
     return best
+
+
+_REPLACEMENT_UTF8 = "\ufffd".encode()
+
+
+def _clean_utf8_tree(response: TextResponse) -> etree._Element | None:
+    """The tree of a page whose body is clean UTF-8 by every test :func:`page_text`
+    applies, parsed from the bytes; ``None`` when any test fails or lxml meets a byte
+    that is not UTF-8."""
+    body = response.body
+    if not _is_utf8(response.encoding) or read_bom(body[:4])[0]:
+        return None
+    # A literal U+FFFD sends page_text to count the damage; let it.
+    if _REPLACEMENT_UTF8 in body or not _never_better(html_body_declared_encoding(body)):
+        return None
+    data = body.replace(b"\x00", b"").strip() or b"<html></html>"
+    parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError:
+        return None
+    if root is None or any(error.type in _ENCODING_ERRORS for error in parser.error_log):
+        return None
+    return root
+
+
+_ENCODING_ERRORS = frozenset(
+    {etree.ErrorTypes.ERR_INVALID_CHAR, etree.ErrorTypes.ERR_INVALID_ENCODING}
+)
+
+
+def page_selector(response: TextResponse) -> Selector:
+    """The page parsed once: the tree ``Selector(text=page_text(response))`` gives.
+
+    Nearly every page is clean UTF-8, and for those the bytes go to lxml as they are:
+    decoding several hundred kilobytes to ``str`` only for parsel to encode them back
+    cost more than the parse itself. Any other page (another encoding, a byte order
+    mark, damage, bytes that are not UTF-8) is parsed from :func:`page_text`.
+    """
+    root = _clean_utf8_tree(response)
+    if root is not None:
+        return Selector(root=root, type="html")
+    return Selector(text=page_text(response) or "<html></html>", type="html")

@@ -14,14 +14,14 @@ Everything else is parsed; what it lacks is for ``pipelines.validate`` to name.
 
 from __future__ import annotations
 
+import codecs
 import re
 
-from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.article import Mode, parse_article
-from crawler.parsing.encoding import page_text
+from crawler.parsing.encoding import page_selector, page_text
 from crawler.parsing.page_kind import NOT_AN_ARTICLE, not_an_article
 from crawler.parsing.soft_errors import detect_soft_error
 
@@ -48,6 +48,24 @@ def _blank(text: str) -> bool:
     return _CONTENT.search(text) is None
 
 
+#: A printable ASCII byte: in UTF-8 and the single-byte Western encodings it is that
+#: character, never part of another one.
+_PRINTABLE_ASCII = re.compile(rb"[!-~]")
+_ASCII_SUPERSETS = frozenset({"utf-8", "cp1252", "iso8859-1", "ascii"})
+
+
+def _blank_body(response: TextResponse) -> bool:
+    """``_blank`` of the page's text, decided on the bytes when they settle it (the first
+    ``<`` does): decoding a page of megabytes only to find it is not blank is waste."""
+    try:
+        ascii_superset = codecs.lookup(response.encoding).name in _ASCII_SUPERSETS
+    except LookupError:
+        ascii_superset = False
+    if ascii_superset and _PRINTABLE_ASCII.search(response.body) is not None:
+        return False
+    return _blank(page_text(response))
+
+
 def parse_page(
     response: Response, base_url: str | None = None, *, mode: Mode = "full", site: str = "rtl"
 ) -> ArticleItem | RejectedPageItem:
@@ -59,15 +77,14 @@ def parse_page(
     if not isinstance(response, TextResponse):
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         return _rejected(response, NOT_HTML, f"content type {content_type or 'unknown'}")
-    text = page_text(response)
-    if _blank(text):
+    if _blank_body(response):
         return _rejected(response, EMPTY_PAGE, f"{len(response.body)} bytes, no content")
     # Parsed once, here, and handed to the article parser: pages reach several megabytes.
-    selector = Selector(text=text)
+    selector = page_selector(response)
     if problem := detect_soft_error(selector):
         return _rejected(response, problem.reason, problem.detail)
     if detail := not_an_article(selector, response.url):
-        if "</html>" not in text[-4096:].lower():
+        if "</html>" not in page_text(response)[-4096:].lower():
             detail += " (the page looks cut short: no closing </html>)"
         return _rejected(response, NOT_AN_ARTICLE, detail)
     return parse_article(response, base_url=base_url, selector=selector, mode=mode, site=site)
