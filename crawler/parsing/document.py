@@ -74,11 +74,17 @@ class Page:
                         return text
         return None
 
+    def meta_values(self, attr: str, *names: str) -> list[str]:
+        """Every ``content`` of ``meta[attr=name]`` for the names, in document order, as
+        found (what ``//meta[@attr='name']/@content`` gives)."""
+        wanted = set(names)
+        return [content for a, value, content in self._metas if a == attr and value in wanted]
+
     @cached_property
-    def _meta_contents(self) -> dict[tuple[str, str], list[str]]:
-        """``(attribute, value) -> [content, ...]`` of the page's ``meta`` elements in
-        document order: one walk of the tree instead of three queries per name."""
-        contents: dict[tuple[str, str], list[str]] = {}
+    def _metas(self) -> list[tuple[str, str, str]]:
+        """``(attribute, value, content)`` of the page's ``meta`` elements in document
+        order: one walk of the tree instead of a query per name."""
+        metas = []
         for element in self.sel.root.iter("meta"):
             content = element.get("content")
             if content is None:
@@ -86,7 +92,15 @@ class Page:
             for attr in ("property", "name", "itemprop"):
                 value = element.get(attr)
                 if value is not None:
-                    contents.setdefault((attr, value), []).append(content)
+                    metas.append((attr, value, content))
+        return metas
+
+    @cached_property
+    def _meta_contents(self) -> dict[tuple[str, str], list[str]]:
+        """``(attribute, value) -> [content, ...]``, document order."""
+        contents: dict[tuple[str, str], list[str]] = {}
+        for attr, value, content in self._metas:
+            contents.setdefault((attr, value), []).append(content)
         return contents
 
     def text(self, css: str, root: Selector | None = None, *, test=is_noise) -> str | None:

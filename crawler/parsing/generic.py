@@ -530,11 +530,11 @@ FIELDS: dict[str, Candidates] = {
     "tags": (
         (OPEN_GRAPH, lambda ctx: dedupe(
             normalize_text(v) for v in
-            ctx.page.sel.xpath("//meta[@property='article:tag']/@content").getall())),
+            ctx.page.meta_values("property", "article:tag"))),
     ),
     "keywords": (
-        (META, lambda ctx: _split_keywords(ctx.page.sel.xpath(
-            "//meta[@name='keywords' or @name='news_keywords']/@content").getall())),
+        (META, lambda ctx: _split_keywords(
+            ctx.page.meta_values("name", "keywords", "news_keywords"))),
         (JSON_LD, lambda ctx: _split_keywords(jsonld.as_list(ctx.page.ld.get("keywords")))),
     ),
     "image": ((OPEN_GRAPH, og_image), (JSON_LD, ld_image)),

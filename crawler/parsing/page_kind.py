@@ -15,6 +15,7 @@ what is missing.
 from __future__ import annotations
 
 from urllib.parse import urljoin
+from weakref import WeakKeyDictionary
 
 from parsel import Selector
 
@@ -23,9 +24,11 @@ from crawler.parsing.urls import is_article_url
 
 NOT_AN_ARTICLE = "not_an_article"
 
+# Tried one by one, stopping at the first match: as one group (a union) every selector
+# would walk the whole page whatever matched first.
 _ARTICLE_MARKUP = (
-    "article.article, article.g-article, h1.article-header, p.article-p, "
-    "meta[property='article:published_time']"
+    "article.article", "article.g-article", "h1.article-header", "p.article-p",
+    "meta[property='article:published_time']",
 )
 # A substring test is enough for a signal and avoids decoding every JSON-LD block.
 _JSON_LD_ARTICLE = (
@@ -46,9 +49,21 @@ def _has_article_text(sel: Selector) -> bool:
     return largest_paragraph_group(sel.root) >= MIN_ARTICLE_TEXT
 
 
+#: Answers of :func:`has_article_markup` by page: the soft-error check and the listing
+#: check both ask, and each asking walks the whole page several times.
+_MARKUP: WeakKeyDictionary[Selector, bool] = WeakKeyDictionary()
+
+
 def has_article_markup(sel: Selector) -> bool:
     """True when anything on the page says it is an article."""
-    if sel.css(_ARTICLE_MARKUP) or sel.xpath(_JSON_LD_ARTICLE):
+    known = _MARKUP.get(sel)
+    if known is None:
+        known = _MARKUP[sel] = _has_article_markup(sel)
+    return known
+
+
+def _has_article_markup(sel: Selector) -> bool:
+    if any(sel.css(css) for css in _ARTICLE_MARKUP) or sel.xpath(_JSON_LD_ARTICLE):
         return True
     og_type = sel.xpath("//meta[@property='og:type']/@content").get() or ""
     return og_type.strip().lower() == "article" or _has_article_text(sel)

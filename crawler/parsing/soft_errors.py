@@ -126,9 +126,19 @@ def title_problem(title: str) -> PageProblem | None:
     return None
 
 
+def _title(sel: Selector) -> str:
+    """``string(//head/title)``: the title of the page's own head, reached without a
+    walk of the page; any other head is looked for only when there is none."""
+    root = sel.root
+    title = root.find("head/title") if getattr(root, "tag", None) == "html" else None
+    if title is None:
+        return sel.xpath("string(//head/title)").get() or ""
+    return "".join(title.itertext())
+
+
 def _headlines(sel: Selector) -> list[str]:
     values = [
-        sel.xpath("string(//head/title)").get() or "",
+        _title(sel),
         sel.xpath("string((//h1)[1])").get() or "",
     ]
     return [v for v in (normalize_text(v) for v in values) if v]
