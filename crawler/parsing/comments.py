@@ -60,16 +60,21 @@ def _is_post(element: etree._Element) -> bool:
     )
 
 
-def _own_elements(post: etree._Element) -> Iterable[etree._Element]:
+#: An element of a post with its classes, read once: the fields below all test them.
+Own = tuple[etree._Element, set[str]]
+
+
+def _own_elements(post: etree._Element) -> Iterable[Own]:
     """Descendants of a post that belong to it, not to its nested replies."""
     stack = list(reversed(list(post)))
     while stack:
         element = stack.pop()
         if not isinstance(element.tag, str):
             continue
-        if _is_post(element) or "timeline-replies" in (element.get("class") or "").split():
+        classes = class_tokens(element)
+        if "timeline-replies" in classes or _is_post(element):
             continue
-        yield element
+        yield element, classes
         stack.extend(reversed(list(element)))
 
 
@@ -81,10 +86,10 @@ def _is_ui(element: etree._Element) -> bool:
     return element.get("data-comment-id") is not None and element.tag.lower() in {"a", "button"}
 
 
-def _author(own: list[etree._Element]) -> str | None:
-    known = [e for e in own if class_tokens(e) & _AUTHOR_CLASSES]
+def _author(own: list[Own]) -> str | None:
+    known = [e for e, classes in own if classes & _AUTHOR_CLASSES]
     # Other "author" classes are a fallback: a wrapper may also hold the date.
-    others = [e for e in own if any("author" in c for c in class_tokens(e))]
+    others = [e for e, classes in own if any("author" in c for c in classes)]
     for element in known + others:
         links = list(element.iter("a"))
         name = normalize_text(element_text(links[0] if links else element))
@@ -93,8 +98,8 @@ def _author(own: list[etree._Element]) -> str | None:
     return None
 
 
-def _posted_at(own: list[etree._Element]) -> str | None:
-    times = [e for e in own if e.tag == "time" and "timeline-time" in class_tokens(e)]
+def _posted_at(own: list[Own]) -> str | None:
+    times = [e for e, classes in own if e.tag == "time" and "timeline-time" in classes]
     for element in times:
         if value := normalize_text(element.get("datetime")):
             return value
@@ -102,15 +107,15 @@ def _posted_at(own: list[etree._Element]) -> str | None:
     # cleaning parses as French text.
     parts = [
         normalize_text(element_text(e))
-        for e in own
-        if class_tokens(e) & {"timeline-date", "timeline-time"}
+        for e, classes in own
+        if classes & {"timeline-date", "timeline-time"}
     ]
     return " ".join(p for p in parts if p) or None
 
 
-def _message(own: list[etree._Element]) -> str:
-    for element in own:
-        if "post-message" in class_tokens(element):
+def _message(own: list[Own]) -> str:
+    for element, classes in own:
+        if "post-message" in classes:
             return remove_ui_lines(element_text(element, skip=_is_ui))
     return ""
 
@@ -160,7 +165,8 @@ def parse_comments(response: TextResponse) -> CommentPage:
     sel = page_selector(response)
     comments: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for element in sel.root.iter():
+    # Posts carry their id: the walk that finds those candidates runs in lxml.
+    for element in sel.root.xpath("descendant-or-self::*[@data-comment-id]"):
         if not _is_post(element):
             continue
         comment_id = element.get("data-comment-id").strip()

@@ -44,6 +44,10 @@ RELATED_HEADING = re.compile(
 )
 
 
+# The fragments as one search each: these tests run on every element of an article.
+_NOISE_FRAGMENT = re.compile("|".join(map(re.escape, NOISE_FRAGMENTS)))
+_MEDIA_FRAGMENT = re.compile("|".join(map(re.escape, MEDIA_FRAGMENTS)))
+
 #: Elements a page's own classes never make noise: CMSs put layout flags such as
 #: ``one-sidebar`` or ``has-comments`` on them.
 NEVER_NOISE = frozenset({"html", "body", "main", "article"})
@@ -57,7 +61,7 @@ def _marked(element: etree._Element) -> bool:
         return True
     element_id = (element.get("id") or "").lower()
     names = " ".join([*classes, element_id]).lower()
-    if any(fragment in names for fragment in NOISE_FRAGMENTS):
+    if _NOISE_FRAGMENT.search(names):
         return True
     return (
         element_id.startswith("dyninfeed")
@@ -86,7 +90,7 @@ def is_body_noise(element: etree._Element) -> bool:
     if element.tag.lower() in NEVER_NOISE:
         return False
     names = " ".join(class_tokens(element)).lower()
-    return any(fragment in names for fragment in MEDIA_FRAGMENTS) or is_noise(element)
+    return bool(_MEDIA_FRAGMENT.search(names)) or is_noise(element)
 
 
 def inside(element: etree._Element, stop: etree._Element, test=is_noise) -> bool:
