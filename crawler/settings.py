@@ -51,6 +51,10 @@ DATABASE_URL = None
 DATABASE_AUTO_MIGRATE = True
 #: Articles written per transaction.
 STORE_BATCH_SIZE = 25
+#: Threads that parse the article and comment pages, off the reactor thread (0: parse in
+#: the reactor thread). lxml parses without the GIL, so one thread lets a crawl use a
+#: second core.
+PARSE_THREADS = 1
 #: Batches waiting at most for the storage thread; past that the crawl waits for the
 #: database (pipelines.writer).
 STORE_MAX_PENDING_BATCHES = 4

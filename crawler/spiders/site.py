@@ -9,9 +9,11 @@ the parsed article, with the comments gathered from its comment pages, to the pi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,6 +88,8 @@ class SiteSpider(scrapy.Spider):
         }
         self.article_url = url
         self.section = section
+        #: Where pages are parsed (``PARSE_THREADS``), off the reactor thread.
+        self.parse_pool: ThreadPoolExecutor | None = None
         try:
             self.since: date | None = date.fromisoformat(since) if since else None
         except ValueError as exc:
@@ -119,6 +123,9 @@ class SiteSpider(scrapy.Spider):
         # What the database knows, for incremental runs (not ``state``: Scrapy's JOBDIR
         # support owns that attribute).
         spider.stored = None
+        threads = settings.getint("PARSE_THREADS")
+        if threads > 0:
+            spider.parse_pool = ThreadPoolExecutor(threads, thread_name_prefix="parse")
         return spider
 
     def _open_stored(self) -> None:
@@ -127,6 +134,8 @@ class SiteSpider(scrapy.Spider):
             self.stored = self.open_stored_state(self.database_url)
 
     def closed(self, reason: str) -> None:
+        if self.parse_pool is not None:
+            self.parse_pool.shutdown(wait=True)
         if self.stored is not None:
             self.stored.close()
             self.stored = None
@@ -260,7 +269,20 @@ class SiteSpider(scrapy.Spider):
 
     # --- Articles and comments ------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    async def _parsed(self, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``parse(*args, **kwargs)`` in a parse thread (``PARSE_THREADS``).
+
+        The parsers are pure functions of the response, so they can run anywhere; off the
+        reactor thread, lxml builds the tree of one page (without the GIL) while the
+        reactor reads the next ones and the pipelines run, and a crawl uses a second
+        core. The tree never leaves the thread that built it: only the item does.
+        """
+        if self.parse_pool is None:
+            return parse(*args, **kwargs)
+        call = functools.partial(parse, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.parse_pool, call)
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         if response.status == 304:
             self.crawler.stats.inc_value("incremental/not_modified")
             url = response.request.url if response.request else response.url
@@ -282,7 +304,9 @@ class SiteSpider(scrapy.Spider):
                 http_status=response.status,
             )
             return
-        item = parse_page(response, base_url=self.base_url, site=self.site.name)
+        item = await self._parsed(
+            parse_page, response, base_url=self.base_url, site=self.site.name
+        )
         if isinstance(item, RejectedPageItem):
             # A "page not found", bot challenge or listing served with status 200.
             yield item
@@ -294,10 +318,10 @@ class SiteSpider(scrapy.Spider):
         first_page = self._comments_url(item.canonical_url or response.url)
         yield self._comments_request(item, first_page, 1)
 
-    def parse_comments(
+    async def parse_comments(
         self, response: TextResponse, item: ArticleItem, page: int
-    ) -> Iterator[Any]:
-        comment_page = parse_comments(response)
+    ) -> AsyncIterator[Any]:
+        comment_page = await self._parsed(parse_comments, response)
         item.comments.extend(comment_page.comments)
         self.crawler.stats.inc_value("spider/comment_pages")
         next_url = comment_page.next_url
