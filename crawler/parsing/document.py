@@ -45,6 +45,8 @@ class Page:
         if selector is None:
             selector = page_selector(response)
         self.sel = selector
+        #: Answers worked out once per page and asked for again (a layout's markers).
+        self.memo: dict[Any, Any] = {}
 
     @cached_property
     def ld(self) -> dict[str, Any]:

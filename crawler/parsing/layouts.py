@@ -90,7 +90,15 @@ def any_of(*css: str) -> Callable[[Page], bool]:
     Tried one by one, stopping at the first match: a group would be a union that walks
     the page once per selector whatever matched first, and a selector by class alone
     tests every element of the page."""
-    return lambda page: any(page.sel.css(selector) for selector in css)
+
+    def matches(page: Page) -> bool:
+        # A newer layout asks whether an older one matches before that one is tried.
+        key = ("any_of", css)
+        if key not in page.memo:
+            page.memo[key] = any(page.sel.css(selector) for selector in css)
+        return page.memo[key]
+
+    return matches
 
 
 def text(css: str) -> Source:

@@ -9,6 +9,7 @@ these variants collapse to one string.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url as w3lib_canonicalize_url
@@ -62,6 +63,9 @@ def _article_path(path: str) -> str:
     return _AMP_SUFFIX.sub("", path).rstrip("/")
 
 
+# Pure and asked for again and again: the same related links, section links and
+# canonical URLs come back on page after page of a site.
+@lru_cache(maxsize=8192)
 def canonicalize_url(url: str, base_url: str | None = None) -> str:
     """Return the one form under which an article URL is stored and compared.
 
