@@ -189,6 +189,7 @@ class Storage:
         self.near_duplicate_threshold = near_duplicate_threshold
         self.near_duplicate_window = near_duplicate_window
         self.engine = create_engine(url, **engine_kwargs)
+        self._upserts: dict[tuple[str, ...], Any] = {}
         backend = self.engine.dialect.name
         if backend == "postgresql":
             self._insert = postgresql.insert
@@ -497,16 +498,7 @@ class Storage:
                 relinks["tags"].append((position, tag_names))
 
         if new_rows:
-            insert = self._insert(articles)
-            # The conflict branch only matters if another writer inserted meanwhile.
-            insert = insert.on_conflict_do_update(
-                index_elements=[articles.c.identity],
-                set_={
-                    name: insert.excluded[name]
-                    for name in new_rows[0]
-                    if name not in _INSERT_ONLY
-                },
-            ).returning(articles.c.id, sort_by_parameter_order=True)
+            insert = self._article_upsert(tuple(new_rows[0]))
             for position, article_pk in zip(
                 new_positions, conn.execute(insert, new_rows).scalars(), strict=True
             ):
@@ -538,6 +530,19 @@ class Storage:
         result.comments_new += new
         result.comments_updated += updated
         result.comments_near_repeats += near
+
+    def _article_upsert(self, names: tuple[str, ...]) -> Any:
+        """The insert of new article rows with these columns, returning their keys in
+        order (built once: its ``excluded`` set alone costs more than executing it)."""
+        if names not in self._upserts:
+            articles = t.articles
+            insert = self._insert(articles)
+            # The conflict branch only matters if another writer inserted meanwhile.
+            self._upserts[names] = insert.on_conflict_do_update(
+                index_elements=[articles.c.identity],
+                set_={name: insert.excluded[name] for name in names if name not in _INSERT_ONLY},
+            ).returning(articles.c.id, sort_by_parameter_order=True)
+        return self._upserts[names]
 
     def _link_near_duplicates(
         self, conn: sa.Connection, articles_: list[tuple[int, bytes, datetime]]
@@ -752,31 +757,7 @@ class Storage:
                     row = by_key.get((site, comment_id))
                     if row is not None:
                         stored[comment_id] = row
-                # The article's comments as they will be: stored values, then this write's.
-                thread: dict[str, dict[str, Any]] = {
-                    comment_id: {
-                        "comment_id": comment_id,
-                        **{f: getattr(row, f) for f in _COMMENT_FIELDS},
-                    }
-                    for comment_id, row in stored.items()
-                    if row.article_id == article_pk
-                }
-                changes: dict[str, dict[str, Any]] = {}
-                for comment_id, comment in by_id.items():
-                    values = {name: comment.get(name) for name in _COMMENT_FIELDS}
-                    row = stored.get(comment_id)
-                    if row is None:
-                        thread[comment_id] = {"comment_id": comment_id, **values}
-                        continue
-                    changes[comment_id] = {
-                        name: value
-                        for name, value in values.items()
-                        if getattr(row, name) != value
-                        and not (value is None and name in _COMMENT_STICKY)
-                    }
-                    if comment_id in thread:
-                        thread[comment_id].update(changes[comment_id])
-                repeats = nd.repeated_comments(thread.values())
+                repeats, changes = _thread_marks(article_pk, by_id, stored)
                 for comment_id, comment in by_id.items():
                     if comment_id in stored:
                         continue
@@ -968,6 +949,38 @@ def _publication_order(row: Any) -> tuple[bool, float, tuple[int, int, str], str
         nd.site_id_key(row.article_id),
         row.identity,
     )
+
+
+def _thread_marks(
+    article_pk: int, by_id: dict[str, dict[str, Any]], stored: dict[str, Any]
+) -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, Any]]]:
+    """For one article's comments read this time (``by_id``) and the stored rows of the
+    same ids or the same article (``stored``): the repeat marks of its thread as it will
+    be (``nearduplicates.repeated_comments``), and each stored comment's changed fields."""
+    if not stored:
+        # A new thread: its comments as they came are the whole thread.
+        return nd.repeated_comments(by_id.values()), {}
+    # The article's comments as they will be: stored values, then this write's.
+    thread: dict[str, dict[str, Any]] = {
+        comment_id: {"comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}}
+        for comment_id, row in stored.items()
+        if row.article_id == article_pk
+    }
+    changes: dict[str, dict[str, Any]] = {}
+    for comment_id, comment in by_id.items():
+        values = {name: comment.get(name) for name in _COMMENT_FIELDS}
+        row = stored.get(comment_id)
+        if row is None:
+            thread[comment_id] = {"comment_id": comment_id, **values}
+            continue
+        changes[comment_id] = {
+            name: value
+            for name, value in values.items()
+            if getattr(row, name) != value and not (value is None and name in _COMMENT_STICKY)
+        }
+        if comment_id in thread:
+            thread[comment_id].update(changes[comment_id])
+    return nd.repeated_comments(thread.values()), changes
 
 
 def _aware(value: Any) -> Any:
