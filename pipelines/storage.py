@@ -504,8 +504,9 @@ class Storage:
             ):
                 pks[position] = article_pk
         if versions:
-            conn.execute(
-                sa.insert(t.article_versions),
+            self._insert_rows(
+                conn,
+                t.article_versions,
                 [{"article_id": pks[position], **row} for position, row in versions],
             )
         result.near_duplicates += self._link_near_duplicates(
@@ -671,8 +672,9 @@ class Storage:
                 sa.select(names.c.name, names.c.id).where(self._among(names.c.name, every))
             ).all()
         )
-        conn.execute(
-            sa.insert(links),
+        self._insert_rows(
+            conn,
+            links,
             [
                 {"article_id": article_pk, key: ids[name], "position": position}
                 for article_pk, article_names in wanted
@@ -849,24 +851,29 @@ class Storage:
         return column == sa.any_(sa.literal(values, postgresql.ARRAY(column.type)))
 
     def _insert_rows(
-        self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], conflict: Any
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        conflict: Any = None,
     ) -> None:
-        """Insert ``rows`` (same keys each, in order) unless ``conflict`` (a unique column,
-        or the list of columns of a unique constraint) already holds their value.
+        """Insert ``rows`` (same keys each, in order); with ``conflict`` (a unique column,
+        or the list of columns of a unique constraint), not those whose value it already
+        holds.
 
-        On PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) ON CONFLICT DO
-        NOTHING``, an array per column, however many rows; elsewhere an executemany.
-        Values go through the columns' own types first, so a naive datetime is refused
-        the same way on both paths.
+        On PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) [ON CONFLICT DO
+        NOTHING]``, an array per column, however many rows (an executemany would be a
+        statement per row); elsewhere an executemany. Values go through the columns' own
+        types first, so a naive datetime is refused the same way on both paths.
         """
         if not rows:
             return
         conflict_columns = conflict if isinstance(conflict, list) else [conflict]
         if self.engine.dialect.name != "postgresql":
-            conn.execute(
-                self._insert(table).on_conflict_do_nothing(index_elements=conflict_columns),
-                rows,
-            )
+            insert = self._insert(table)
+            if conflict is not None:
+                insert = insert.on_conflict_do_nothing(index_elements=conflict_columns)
+            conn.execute(insert, rows)
             return
         dialect = conn.dialect
         names = list(rows[0])
@@ -877,9 +884,14 @@ class Storage:
             arrays.append([process(value) for value in values] if process else values)
         casts = ", ".join(f"%s::{table.c[name].type.compile(dialect)}[]" for name in names)
         with conn.connection.driver_connection.cursor() as cursor:
+            on_conflict = (
+                f" ON CONFLICT ({', '.join(c.name for c in conflict_columns)}) DO NOTHING"
+                if conflict is not None
+                else ""
+            )
             cursor.execute(
-                f"INSERT INTO {table.name} ({', '.join(names)}) SELECT * FROM unnest({casts}) "
-                f"ON CONFLICT ({', '.join(c.name for c in conflict_columns)}) DO NOTHING",
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"SELECT * FROM unnest({casts}){on_conflict}",
                 arrays,
             )
 
