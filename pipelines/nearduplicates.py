@@ -255,22 +255,64 @@ def _char_shingles(key: str, size: int = 3) -> frozenset[str]:
     return frozenset([key[i : i + size] for i in range(len(key) - size + 1)])
 
 
+def _too_different(key: str, other_key: str, threshold: float) -> bool:
+    """A quick proof that the trigram Jaccard similarity is below ``threshold``, without
+    building the sets (most pairs compared are different texts of one author).
+
+    Similarity >= t means shared >= t x union >= t x |A|, so at most (1 - t) x |A| of the
+    key's distinct trigrams are missing from the other's, and |A| <= len(key) - 2. A
+    trigram is in the other's set exactly when it is a substring of the other key (both
+    longer than 3 characters), which ``in`` finds at C speed; so counting distinct
+    missing trigrams stops as soon as there are more than that. False means "maybe".
+    """
+    if len(key) <= 3 or len(other_key) <= 3:
+        return False
+    allowed = (1.0 - threshold) * (len(key) - 2) + 1e-9
+    missing: set[str] = set()
+    for i in range(len(key) - 2):
+        gram = key[i : i + 3]
+        if gram not in other_key:
+            missing.add(gram)
+            if len(missing) > allowed:
+                return True
+    return False
+
+
+class _Posting:
+    """One comment already met in :func:`near_duplicate_comments`, trigrams computed when
+    first compared (an author's first comment that is never compared costs none)."""
+
+    __slots__ = ("comment_id", "key", "_grams")
+
+    def __init__(self, comment_id: str, key: str) -> None:
+        self.comment_id = comment_id
+        self.key = key
+        self._grams: frozenset[str] | None = None
+
+    @property
+    def grams(self) -> frozenset[str]:
+        if self._grams is None:
+            self._grams = _char_shingles(self.key)
+        return self._grams
+
+
 def _similar_comment(
-    key: str,
-    grams: frozenset[str],
-    other_key: str,
-    other_grams: frozenset[str],
-    threshold: float,
-    min_chars: int,
+    posting: _Posting, other: _Posting, threshold: float, min_chars: int
 ) -> bool:
+    key, other_key = posting.key, other.key
     if key == other_key:
         return True
     if len(key) < min_chars or len(other_key) < min_chars:
         return False
+    if _too_different(key, other_key, threshold):
+        return False
+    grams, other_grams = posting.grams, other.grams
     small, large = sorted((len(grams), len(other_grams)))
     if small < threshold * large:  # Jaccard cannot reach the threshold: skip the set work.
         return False
-    return len(grams & other_grams) / len(grams | other_grams) >= threshold
+    shared = len(grams & other_grams)
+    # The union's size without building it: the same integers, so the same quotient.
+    return shared / (len(grams) + len(other_grams) - shared) >= threshold
 
 
 def near_duplicate_comments(
@@ -289,7 +331,7 @@ def near_duplicate_comments(
     A comment id seen twice is considered once; empty texts are never matched.
     """
     seen: set[str] = set()
-    earlier: dict[str, list[tuple[str, str, frozenset[str]]]] = {}
+    earlier: dict[str, list[_Posting]] = {}
     repeats: dict[str, str] = {}
     comments = list(comments)
     # An author's only comment repeats nothing and nothing repeats it: no text work.
@@ -307,13 +349,13 @@ def near_duplicate_comments(
         key = comment_key(comment.get("text") or "")
         if not key:
             continue
-        grams = _char_shingles(key)
+        posting = _Posting(comment_id, key)
         history = earlier.setdefault(author, [])
-        for other_id, other_key, other_grams in history:
-            if _similar_comment(key, grams, other_key, other_grams, threshold, min_chars):
-                repeats[comment_id] = other_id
+        for other in history:
+            if _similar_comment(posting, other, threshold, min_chars):
+                repeats[comment_id] = other.comment_id
                 break
-        history.append((comment_id, key, grams))
+        history.append(posting)
     return repeats
 
 
@@ -369,9 +411,17 @@ def repeated_comments(
     :func:`near_duplicate_comments` among the first postings of each exact text
     (``near=False`` skips that step).
     """
-    ordered = sorted(
-        (c for c in comments if c.get("author") and str(c["author"]).strip()), key=posting_order
-    )
+    named = [c for c in comments if c.get("author") and str(c["author"]).strip()]
+    # A comment whose author wrote nothing else in the thread neither repeats nor is
+    # repeated: left out before the sort (unless its id comes twice, where which copy
+    # counts depends on the order).
+    authors = Counter(c["author"] for c in named)
+    if len(authors) < len(named) and min(authors.values()) == 1:
+        ids = Counter(c["comment_id"] for c in named)
+        named = [c for c in named if authors[c["author"]] > 1 or ids[c["comment_id"]] > 1]
+    elif len(authors) == len(named):
+        return {}  # every author wrote once: nothing to compare
+    ordered = sorted(named, key=posting_order)
     result: dict[str, tuple[str, str]] = {}
     first: dict[tuple[str, str], str] = {}
     distinct: list[Mapping[str, Any]] = []

@@ -17,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -49,6 +50,19 @@ logger = logging.getLogger(__name__)
 #: "gone": the stored value is kept.
 _COMMENT_STICKY = ("parent_id", "posted_at")
 _COMMENT_FIELDS = ("author", "text", *_COMMENT_STICKY)
+#: The columns of a new comment row, in the order ``Storage._write_comments`` gives them.
+_COMMENT_COLUMNS = (
+    "site", "comment_id", "article_id", "first_seen_at", "last_seen_at", "first_run_id",
+    "author", "text", "parent_id", "posted_at", "duplicate_of", "duplicate_kind",
+)  # fmt: skip
+#: Their PostgreSQL types, for the binary COPY (a tenth of the text format's Python time:
+#: no timestamps written out as text).
+_COMMENT_COPY_TYPES = (
+    "text", "text", "int8", "timestamptz", "timestamptz", "int8",
+    "text", "text", "text", "timestamptz", "text", "text",
+)  # fmt: skip
+_UTC_DATETIME = t.UTCDateTime()
+_POSTGRESQL = postgresql.dialect()
 #: Article columns a conflicting insert (another writer got there first) leaves alone.
 _INSERT_ONLY = frozenset(
     {"identity", "url", "first_seen_at", "first_run_id", "version", "etag", "http_last_modified"}
@@ -175,6 +189,7 @@ class Storage:
         self.near_duplicate_threshold = near_duplicate_threshold
         self.near_duplicate_window = near_duplicate_window
         self.engine = create_engine(url, **engine_kwargs)
+        self._upserts: dict[tuple[str, ...], Any] = {}
         backend = self.engine.dialect.name
         if backend == "postgresql":
             self._insert = postgresql.insert
@@ -483,23 +498,15 @@ class Storage:
                 relinks["tags"].append((position, tag_names))
 
         if new_rows:
-            insert = self._insert(articles)
-            # The conflict branch only matters if another writer inserted meanwhile.
-            insert = insert.on_conflict_do_update(
-                index_elements=[articles.c.identity],
-                set_={
-                    name: insert.excluded[name]
-                    for name in new_rows[0]
-                    if name not in _INSERT_ONLY
-                },
-            ).returning(articles.c.id, sort_by_parameter_order=True)
+            insert = self._article_upsert(tuple(new_rows[0]))
             for position, article_pk in zip(
                 new_positions, conn.execute(insert, new_rows).scalars(), strict=True
             ):
                 pks[position] = article_pk
         if versions:
-            conn.execute(
-                sa.insert(t.article_versions),
+            self._insert_rows(
+                conn,
+                t.article_versions,
                 [{"article_id": pks[position], **row} for position, row in versions],
             )
         result.near_duplicates += self._link_near_duplicates(
@@ -524,6 +531,19 @@ class Storage:
         result.comments_new += new
         result.comments_updated += updated
         result.comments_near_repeats += near
+
+    def _article_upsert(self, names: tuple[str, ...]) -> Any:
+        """The insert of new article rows with these columns, returning their keys in
+        order (built once: its ``excluded`` set alone costs more than executing it)."""
+        if names not in self._upserts:
+            articles = t.articles
+            insert = self._insert(articles)
+            # The conflict branch only matters if another writer inserted meanwhile.
+            self._upserts[names] = insert.on_conflict_do_update(
+                index_elements=[articles.c.identity],
+                set_={name: insert.excluded[name] for name in names if name not in _INSERT_ONLY},
+            ).returning(articles.c.id, sort_by_parameter_order=True)
+        return self._upserts[names]
 
     def _link_near_duplicates(
         self, conn: sa.Connection, articles_: list[tuple[int, bytes, datetime]]
@@ -652,8 +672,9 @@ class Storage:
                 sa.select(names.c.name, names.c.id).where(self._among(names.c.name, every))
             ).all()
         )
-        conn.execute(
-            sa.insert(links),
+        self._insert_rows(
+            conn,
+            links,
             [
                 {"article_id": article_pk, key: ids[name], "position": position}
                 for article_pk, article_names in wanted
@@ -691,7 +712,8 @@ class Storage:
         so the first posting is the original whatever the order of pages or writes); a
         ``duplicate_of`` carried by the items is not used. A stored comment whose mark
         changes (its original was stored later) is updated too. The articles' stored
-        comments are read with one query, the new ones inserted with one statement.
+        comments are read with one query; the new ones go out as each article's are
+        decided (``_comment_inserts``), and the updates follow.
 
         Returns (new, updated, newly marked near repeats).
         """
@@ -720,84 +742,106 @@ class Storage:
                 )
             )
         ).all()
-        inserts: list[dict[str, Any]] = []
+        under_article: dict[int, list[Any]] = {}
+        by_key: dict[tuple[str, str], Any] = {}
+        for row in rows:
+            under_article.setdefault(row.article_id, []).append(row)
+            by_key[row.site, row.comment_id] = row
+        # Checked once here, as the column type would check each row: the same value.
+        seen_at = _aware(now)
+        updates: list[tuple[int, dict[str, Any]]] = []
         unchanged: list[int] = []
-        updated = near = 0
-        for article_pk, site, by_id in wanted:
-            stored = {
-                row.comment_id: row
-                for row in rows
-                if row.article_id == article_pk or (row.site == site and row.comment_id in by_id)
-            }
-            # The article's comments as they will be: stored values, then this write's.
-            thread: dict[str, dict[str, Any]] = {
-                comment_id: {
-                    "comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}
-                }
-                for comment_id, row in stored.items()
-                if row.article_id == article_pk
-            }  # fmt: skip
-            changes: dict[str, dict[str, Any]] = {}
-            for comment_id, comment in by_id.items():
-                values = {name: comment.get(name) for name in _COMMENT_FIELDS}
-                row = stored.get(comment_id)
-                if row is None:
-                    thread[comment_id] = {"comment_id": comment_id, **values}
-                    continue
-                changes[comment_id] = {
-                    name: value
-                    for name, value in values.items()
-                    if getattr(row, name) != value
-                    and not (value is None and name in _COMMENT_STICKY)
-                }
-                if comment_id in thread:
-                    thread[comment_id].update(changes[comment_id])
-            repeats = nd.repeated_comments(thread.values())
-
-            def marks(comment_id: str, repeats: dict = repeats) -> dict[str, Any]:
-                original, kind = repeats.get(comment_id, (None, None))
-                return {"duplicate_of": original, "duplicate_kind": kind}
-
-            for comment_id, comment in by_id.items():
-                if comment_id in stored:
-                    continue
-                inserts.append(
-                    {
-                        "site": site,
-                        "comment_id": comment_id,
-                        "article_id": article_pk,
-                        "first_seen_at": now,
-                        "last_seen_at": now,
-                        "first_run_id": run_id,
-                        **{name: comment.get(name) for name in _COMMENT_FIELDS},
-                        **marks(comment_id),
-                    }
-                )
-                near += repeats.get(comment_id, ("", ""))[1] == "near"
-            for comment_id, row in stored.items():
-                changed = dict(changes.get(comment_id, {}))
-                # The comment stays with the article it was first stored under, and is
-                # marked when that article's comments are written.
-                if row.article_id == article_pk:
-                    mark = marks(comment_id)
-                    if (row.duplicate_of, row.duplicate_kind) != tuple(mark.values()):
-                        changed.update(mark)
-                        near += mark["duplicate_kind"] == "near"
-                seen = comment_id in by_id
-                if changed:
-                    touched = {"last_seen_at": now} if seen else {}
-                    conn.execute(
-                        sa.update(table).where(table.c.id == row.id).values(**touched, **changed)
-                    )
-                    updated += 1
-                elif seen:
-                    unchanged.append(row.id)
+        inserted = near = 0
+        with self._comment_inserts(conn) as insert:
+            for article_pk, site, by_id in wanted:
+                stored = {row.comment_id: row for row in under_article.get(article_pk, ())}
+                for comment_id in by_id:
+                    row = by_key.get((site, comment_id))
+                    if row is not None:
+                        stored[comment_id] = row
+                repeats, changes = _thread_marks(article_pk, by_id, stored)
+                for comment_id, comment in by_id.items():
+                    if comment_id in stored:
+                        continue
+                    original, kind = repeats.get(comment_id, (None, None))
+                    insert(
+                        (
+                            site, comment_id, article_pk, seen_at, seen_at, run_id,
+                            comment.get("author"), comment.get("text"),
+                            comment.get("parent_id"), _aware(comment.get("posted_at")),
+                            original, kind,
+                        )
+                    )  # fmt: skip
+                    inserted += 1
+                    near += kind == "near"
+                for comment_id, row in stored.items():
+                    changed = dict(changes.get(comment_id, {}))
+                    # The comment stays with the article it was first stored under, and is
+                    # marked when that article's comments are written.
+                    if row.article_id == article_pk:
+                        mark = repeats.get(comment_id, (None, None))
+                        if (row.duplicate_of, row.duplicate_kind) != mark:
+                            changed.update(duplicate_of=mark[0], duplicate_kind=mark[1])
+                            near += mark[1] == "near"
+                    seen = comment_id in by_id
+                    if changed:
+                        touched = {"last_seen_at": now} if seen else {}
+                        updates.append((row.id, {**touched, **changed}))
+                    elif seen:
+                        unchanged.append(row.id)
+        for comment_pk, values in updates:
+            conn.execute(sa.update(table).where(table.c.id == comment_pk).values(**values))
         if unchanged:
             conn.execute(
                 sa.update(table).where(self._among(table.c.id, unchanged)).values(last_seen_at=now)
             )
-        self._insert_rows(conn, table, inserts, conflict=[table.c.site, table.c.comment_id])
-        return len(inserts), updated, near
+        return inserted, len(updates), near
+
+    @contextmanager
+    def _comment_inserts(self, conn: sa.Connection) -> Iterator[Callable[[tuple], None]]:
+        """A function taking new comment rows (``_COMMENT_COLUMNS`` in order) one at a time;
+        they are all in ``comments`` when the block ends.
+
+        On PostgreSQL they stream into ``comments`` by one COPY, opened at the first row:
+        the server indexes each article's comments (the search vector's parsing most of
+        it) while the next article's repeats are decided here, where writing them after
+        the loop would make one wait for the other. A plain COPY has no ``ON CONFLICT``,
+        and needs none: the rows were read under the write lock (``_lock_writes``), which
+        every writer of comments takes, and a batch never holds one comment twice
+        (``_groups``). Should another writer break that anyway, the batch fails and its
+        articles are retried one by one, each reading the rows committed meanwhile.
+        Elsewhere: one executemany at the end, ``ON CONFLICT DO NOTHING``.
+        """
+        table = t.comments
+        if self.engine.dialect.name != "postgresql":
+            rows: list[tuple] = []
+            yield rows.append
+            if rows:
+                conn.execute(
+                    self._insert(table).on_conflict_do_nothing(
+                        index_elements=[table.c.site, table.c.comment_id]
+                    ),
+                    [dict(zip(_COMMENT_COLUMNS, row, strict=True)) for row in rows],
+                )
+            return
+        raw = conn.connection.driver_connection
+        with ExitStack() as stack:
+            copy = None
+
+            def write(row: tuple) -> None:
+                nonlocal copy
+                if copy is None:
+                    cursor = stack.enter_context(raw.cursor())
+                    copy = stack.enter_context(
+                        cursor.copy(
+                            f"COPY comments ({', '.join(_COMMENT_COLUMNS)})"
+                            " FROM STDIN (FORMAT BINARY)"
+                        )
+                    )
+                    copy.set_types(_COMMENT_COPY_TYPES)
+                copy.write_row(row)
+
+            yield write
 
     def _among(self, column: Any, values: list[Any]) -> Any:
         """``column IN values``; on PostgreSQL as ``= ANY(array)``, one parameter however
@@ -807,49 +851,48 @@ class Storage:
         return column == sa.any_(sa.literal(values, postgresql.ARRAY(column.type)))
 
     def _insert_rows(
-        self, conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], conflict: Any
+        self,
+        conn: sa.Connection,
+        table: sa.Table,
+        rows: list[dict[str, Any]],
+        conflict: Any = None,
     ) -> None:
-        """Insert ``rows`` (same keys each, in order) unless ``conflict`` (a unique column,
-        or the list of columns of a unique constraint) already holds their value.
+        """Insert ``rows`` (same keys each, in order); with ``conflict`` (a unique column,
+        or the list of columns of a unique constraint), not those whose value it already
+        holds.
 
-        On PostgreSQL: COPY into a temporary staging table, then one ``INSERT ... SELECT
-        ... ON CONFLICT DO NOTHING``, however many rows; elsewhere an executemany. Values
-        go through the columns' own types first, so a naive datetime is refused the same
-        way on both paths.
+        On PostgreSQL: one ``INSERT ... SELECT FROM unnest(arrays) [ON CONFLICT DO
+        NOTHING]``, an array per column, however many rows (an executemany would be a
+        statement per row); elsewhere an executemany. Values go through the columns' own
+        types first, so a naive datetime is refused the same way on both paths.
         """
         if not rows:
             return
         conflict_columns = conflict if isinstance(conflict, list) else [conflict]
         if self.engine.dialect.name != "postgresql":
-            conn.execute(
-                self._insert(table).on_conflict_do_nothing(index_elements=conflict_columns),
-                rows,
-            )
+            insert = self._insert(table)
+            if conflict is not None:
+                insert = insert.on_conflict_do_nothing(index_elements=conflict_columns)
+            conn.execute(insert, rows)
             return
         dialect = conn.dialect
         names = list(rows[0])
-        processors = [table.c[name].type.bind_processor(dialect) for name in names]
-        columns = ", ".join(names)
-        staging = f"incoming_{table.name}"
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor:
-            # One per session, emptied at each commit; created again after a rollback.
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
-                f"SELECT {columns} FROM {table.name} WITH NO DATA"
+        arrays = []
+        for name in names:
+            process = table.c[name].type.bind_processor(dialect)
+            values = [row[name] for row in rows]
+            arrays.append([process(value) for value in values] if process else values)
+        casts = ", ".join(f"%s::{table.c[name].type.compile(dialect)}[]" for name in names)
+        with conn.connection.driver_connection.cursor() as cursor:
+            on_conflict = (
+                f" ON CONFLICT ({', '.join(c.name for c in conflict_columns)}) DO NOTHING"
+                if conflict is not None
+                else ""
             )
-            cursor.execute(f"TRUNCATE {staging}")
-            with cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(
-                        [
-                            process(row[name]) if process else row[name]
-                            for name, process in zip(names, processors, strict=True)
-                        ]
-                    )
             cursor.execute(
-                f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {staging} "
-                f"ON CONFLICT ({', '.join(c.name for c in conflict_columns)}) DO NOTHING"
+                f"INSERT INTO {table.name} ({', '.join(names)}) "
+                f"SELECT * FROM unnest({casts}){on_conflict}",
+                arrays,
             )
 
     # --- rejected pages --------------------------------------------------------------
@@ -918,6 +961,47 @@ def _publication_order(row: Any) -> tuple[bool, float, tuple[int, int, str], str
         nd.site_id_key(row.article_id),
         row.identity,
     )
+
+
+def _thread_marks(
+    article_pk: int, by_id: dict[str, dict[str, Any]], stored: dict[str, Any]
+) -> tuple[dict[str, tuple[str, str]], dict[str, dict[str, Any]]]:
+    """For one article's comments read this time (``by_id``) and the stored rows of the
+    same ids or the same article (``stored``): the repeat marks of its thread as it will
+    be (``nearduplicates.repeated_comments``), and each stored comment's changed fields."""
+    if not stored:
+        # A new thread: its comments as they came are the whole thread.
+        return nd.repeated_comments(by_id.values()), {}
+    # The article's comments as they will be: stored values, then this write's.
+    thread: dict[str, dict[str, Any]] = {
+        comment_id: {"comment_id": comment_id, **{f: getattr(row, f) for f in _COMMENT_FIELDS}}
+        for comment_id, row in stored.items()
+        if row.article_id == article_pk
+    }
+    changes: dict[str, dict[str, Any]] = {}
+    for comment_id, comment in by_id.items():
+        values = {name: comment.get(name) for name in _COMMENT_FIELDS}
+        row = stored.get(comment_id)
+        if row is None:
+            thread[comment_id] = {"comment_id": comment_id, **values}
+            continue
+        changes[comment_id] = {
+            name: value
+            for name, value in values.items()
+            if getattr(row, name) != value and not (value is None and name in _COMMENT_STICKY)
+        }
+        if comment_id in thread:
+            thread[comment_id].update(changes[comment_id])
+    return nd.repeated_comments(thread.values()), changes
+
+
+def _aware(value: Any) -> Any:
+    """``value`` if it is None or an aware datetime; else the column type's error (a naive
+    time would be read in the session's time zone by PostgreSQL, as UTC by SQLite)."""
+    if value is None or (isinstance(value, datetime) and value.utcoffset() is not None):
+        return value
+    # Not a time, or a naive one: the type raises its error (the dialect is not read).
+    return _UTC_DATETIME.process_bind_param(value, _POSTGRESQL)
 
 
 def _similarity(a: bytes | None, b: bytes | None) -> float | None:

@@ -15,9 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.nearduplicates import (
+    COMMENT_MIN_FUZZY_CHARS,
+    COMMENT_SIMILARITY,
     DEFAULT_THRESHOLD,
+    _char_shingles,
+    _too_different,
     article_text,
     comment_key,
     fingerprint,
@@ -238,3 +244,83 @@ def test_repeat_points_at_the_first_earlier_comment() -> None:
         ("4", "Jean", "Il faut augmenter les salaires des infirmières"),
     )
     assert near_duplicate_comments(comments) == {"3": "1", "4": "1"}
+
+
+def _trigram_jaccard(a: str, b: str) -> float:
+    grams, other = _char_shingles(a), _char_shingles(b)
+    return len(grams & other) / len(grams | other)
+
+
+# Keys over a few letters repeat trigrams often, which is where counting distinct
+# missing trigrams (not positions) matters; the other key is the first with a few edits,
+# so that pairs near every threshold come up.
+_KEYS = st.text(alphabet="ab c", min_size=0, max_size=60)
+_EDITS = st.lists(
+    st.tuples(st.sampled_from(["insert", "delete", "replace"]), st.integers(0, 60),
+              st.sampled_from("ab c")),
+    max_size=4,
+)  # fmt: skip
+
+
+def _edited(key: str, edits: list[tuple[str, int, str]]) -> str:
+    for kind, at, char in edits:
+        at = min(at, len(key))
+        if kind == "insert":
+            key = key[:at] + char + key[at:]
+        elif kind == "delete":
+            key = key[:at] + key[at + 1 :]
+        else:
+            key = key[:at] + char + key[at + 1 :]
+    return key
+
+
+@given(
+    key=_KEYS,
+    edits=_EDITS,
+    unrelated=st.none() | _KEYS,
+    threshold=st.sampled_from([0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0]),
+)
+@settings(max_examples=3000, deadline=None)
+def test_the_quick_rejection_never_rejects_a_similar_pair(
+    key: str, edits: list[tuple[str, int, str]], unrelated: str | None, threshold: float
+) -> None:
+    # It may fail to prove a pair different (the trigram sets then decide), never the
+    # reverse: a repeat it rejected would be missed.
+    other = _edited(key, edits) if unrelated is None else unrelated
+    if _too_different(key, other, threshold):
+        assert _trigram_jaccard(key, other) < threshold
+
+
+@given(
+    texts=st.lists(
+        st.tuples(
+            st.sampled_from(["Jean", "Marie", "", None]),
+            st.text(alphabet="Aa b,!é", max_size=30),
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=500, deadline=None)
+def test_near_repeats_match_the_plain_trigram_rule(texts: list[tuple[str | None, str]]) -> None:
+    comments = [
+        {"comment_id": str(n), "author": author, "text": text}
+        for n, (author, text) in enumerate(texts)
+    ]
+    expected: dict[str, str] = {}
+    earlier: list[tuple[str, str | None, str]] = []
+    authors = [author for author, _ in texts]
+    for comment in comments:
+        author, key = comment["author"], comment_key(comment["text"])
+        if author and authors.count(author) > 1 and key:
+            for other_id, other_author, other_key in earlier:
+                if other_author == author and (
+                    key == other_key
+                    or (
+                        min(len(key), len(other_key)) >= COMMENT_MIN_FUZZY_CHARS
+                        and _trigram_jaccard(key, other_key) >= COMMENT_SIMILARITY
+                    )
+                ):
+                    expected[comment["comment_id"]] = other_id
+                    break
+            earlier.append((comment["comment_id"], author, key))
+    assert near_duplicate_comments(comments) == expected

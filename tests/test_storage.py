@@ -501,10 +501,20 @@ def _break_date(item: ArticleItem) -> None:
     item.published_at = datetime(2019, 11, 9, 8, 35)  # naive: refused
 
 
+def _break_comment_date(item: ArticleItem) -> None:
+    # Comments stream into PostgreSQL by COPY, past the column types: checked all the same.
+    item.comments[0]["posted_at"] = datetime(2019, 11, 9, 8, 35)
+
+
 @pytest.mark.parametrize(
     ("breakage", "cause"),
-    [(_break_title, "title"), (_break_comment, "text"), (_break_date, "naive")],
-    ids=["null-title", "null-comment-text", "naive-date"],
+    [
+        (_break_title, "title"),
+        (_break_comment, "text"),
+        (_break_date, "naive"),
+        (_break_comment_date, "naive"),
+    ],
+    ids=["null-title", "null-comment-text", "naive-date", "naive-comment-date"],
 )
 def test_broken_article_fails_alone_and_leaves_nothing(
     storage: Storage, breakage: Callable[[ArticleItem], None], cause: str
