@@ -133,7 +133,9 @@ def _next_url(sel: Selector, response: TextResponse) -> str | None:
     current = int(current_match.group(1)) if current_match else 1
     best: tuple[int, str] | None = None
     base = base_url(response)
-    for value in sel.xpath("//*/@href | //*/@data-url").getall():
+    # Only links that name a page: lxml leaves the others out.
+    links = "//@href[contains(., 'page=')] | //@data-url[contains(., 'page=')]"
+    for value in sel.xpath(links).getall():
         match = _PAGE_PARAM.search(value)
         if not match:
             continue

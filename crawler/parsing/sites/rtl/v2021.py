@@ -110,7 +110,8 @@ def layout(site: str, brand: Brand) -> Layout:
     return Layout(
         site=site,
         version="v2021",
-        matches=lambda page: bool(page.ld) and not V2019.matches(page) and brand.on(page),
+        # The 2019 markers first: asked once per page, they spare a 2019 page the JSON-LD.
+        matches=lambda page: not V2019.matches(page) and bool(page.ld) and brand.on(page),
         root="article, main, [role=main]",
         fields={
             "title": lambda ctx: _title(ctx, brand),
