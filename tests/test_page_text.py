@@ -6,6 +6,8 @@ bytes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -13,6 +15,8 @@ from parsel import Selector
 from scrapy.http import HtmlResponse
 from w3lib.encoding import html_body_declared_encoding, read_bom
 
+from crawler.items import ArticleItem
+from crawler.parsing.comments import parse_comments
 from crawler.parsing.encoding import (
     _DAMAGE,
     _FALLBACKS,
@@ -24,7 +28,7 @@ from crawler.parsing.encoding import (
     page_selector,
     page_text,
 )
-from crawler.parsing.page import _blank, _blank_body
+from crawler.parsing.page import _blank, _blank_body, parse_page
 
 # Text made mostly of the characters the check is about, so pairs are frequent.
 _CHARS = st.sampled_from([*_LEADS, *_FOLLOWERS, "a", "é", " ", "<", "\u2019", "\ufffd", "😀"])
@@ -134,3 +138,22 @@ def test_the_blank_check_on_the_bytes_agrees_with_the_text(text: str, charset: s
                 max_size=8).map("".join))  # fmt: skip
 def test_a_blank_page_is_whitespace_and_nul_only(text: str) -> None:
     assert _blank(text) == (not text.replace("\x00", "").strip())
+
+
+def test_a_clean_utf8_article_and_comment_page_are_parsed_without_decoding_them() -> None:
+    # Decoding a page of megabytes to str, for parsel to encode it back, cost more than
+    # lxml's parse: the clean UTF-8 pages go to lxml as bytes.
+    pages = Path(__file__).parent / "fixtures" / "pages"
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    url = "https://www.rtl.fr/actu/international/kim-jong-un-en-russie-7797504917"
+    article = HtmlResponse(url, body=(pages / "rtl_2019_seed.html").read_bytes(),
+                           headers=headers)  # fmt: skip
+    comments = HtmlResponse(f"{url}/commentaires",
+                            body=(pages / "rtl_2019_seed_comments_p1.html").read_bytes(),
+                            headers=headers)  # fmt: skip
+    item = parse_page(article, base_url="https://www.rtl.fr")
+    assert isinstance(item, ArticleItem)
+    assert item.title == "Kim Jong-Un en Russie pour son premier sommet avec Poutine"
+    assert len(parse_comments(comments).comments) == 4
+    assert article._cached_ubody is None
+    assert comments._cached_ubody is None
