@@ -158,7 +158,12 @@ REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.corestats.CoreStats": None,
     "crawler.corestats.CoreStats": 0,
+    "crawler.malloc.MallocTuning": 0,
 }
+#: Buffers from this size (bytes) get a memory mapping of their own, returned to the
+#: system when freed: page bodies do not stay in the heap once read (crawler/malloc.py,
+#: glibc only; 0 leaves malloc alone).
+MALLOC_MMAP_THRESHOLD = 256 * 1024
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
 ADDONS = {

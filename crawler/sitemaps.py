@@ -10,11 +10,22 @@ as ``Sitemap not read (<reason>): <url> (<detail>)`` and counted in the stats, w
 Incremental runs skip an index entry whose ``lastmod`` says it has not changed since the
 last run of the same job that read every sitemap it asked for, unless it may list
 articles still inside the re-check window (see :func:`skip_reason`).
+
+The sitemaps robots.txt and the indexes list are read one after another: the next one is
+asked for once the one before has been read and its articles queued, at a priority below
+them, so it is fetched when the queue holds nothing else. A crawl thus holds the requests
+of one sitemap at a time (a thousand articles in a news sitemap) instead of those of every
+sitemap the downloader had room for at once (16,000 requests at the start of a crawl with
+16 requests at a time, before). The lists wait as iterators over the index being read, so
+an index of 50,000 sitemaps is never a list either. In a distributed crawl
+(``crawler.distributed``) another worker may read the sitemap asked for, and the queue is
+in Redis: there an index's sitemaps are all asked for at once, at that lower priority.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,6 +38,7 @@ from scrapy.utils._compression import _DecompressionMaxSizeExceeded
 from sqlalchemy.exc import SQLAlchemyError
 from twisted.python.failure import Failure
 
+from crawler.distributed import redis_url
 from crawler.fetch_errors import fetch_failure
 from crawler.parsing.discovery import Link, SitemapEntries, SitemapError, sitemap_body
 
@@ -46,6 +58,8 @@ SKIPPED_BEFORE_SINCE = "sitemap/skipped_before_since"
 
 #: Links of a urlset looked up in the database together (one query per batch).
 URL_BATCH = 500
+#: Sitemaps are fetched after the pages already queued (Scrapy's default priority is 0).
+PRIORITY = -1
 
 
 def skip_reason(
@@ -91,8 +105,50 @@ class SitemapWalk:
         self.max_size = spider.settings.getint("RTL_SITEMAP_MAXSIZE")
         self._last_walk: datetime | None = None
         self._looked_up = False
+        #: One sitemap at a time, except in a distributed crawl (see the module docstring).
+        self.one_at_a_time = not redis_url(spider.settings)
+        #: Sitemaps listed and not asked for yet: one iterator per list, read as needed.
+        self._pending: deque[Iterator[str]] = deque()
+        #: Every sitemap asked for: one request each, even when listed twice.
+        self._asked: set[str] = set()
+        #: A sitemap asked for whose answer has not been read yet.
+        self._reading = False
 
-    def request(self, url: str, priority: int = 0) -> scrapy.Request:
+    def add(self, urls: Iterable[str]) -> None:
+        """Sitemaps to read (``urls`` is read lazily, as the walk gets to them)."""
+        self._pending.append(iter(urls))
+
+    def next_requests(self) -> Iterator[scrapy.Request]:
+        """The next sitemap's request, unless one is being read; in a distributed crawl,
+        every sitemap listed so far."""
+        while not (self.one_at_a_time and self._reading):
+            url = self._next_url()
+            if url is None:
+                return
+            self._reading = True
+            yield self.request(url)
+
+    def read_one(self) -> None:
+        """The sitemap asked for has been answered (read, refused or failed)."""
+        self._reading = False
+
+    def resume(self) -> list[scrapy.Request]:
+        """On an idle spider: the next sitemap, if the walk stalled with sitemaps left
+        (an answer that never reached the spider, as a redirect to a sitemap already
+        read, which the duplicate filter drops; or a sitemap callback that raised)."""
+        self._reading = False
+        return list(self.next_requests())
+
+    def _next_url(self) -> str | None:
+        while self._pending:
+            for url in self._pending[0]:
+                if url not in self._asked:
+                    self._asked.add(url)
+                    return url
+            self._pending.popleft()
+        return None
+
+    def request(self, url: str, priority: int = PRIORITY) -> scrapy.Request:
         """The request for a sitemap. ``download_maxsize`` caps the download and the
         decompression of ``Content-Encoding: gzip`` answers (Scrapy's compression
         middleware reads it); :func:`sitemap_body` applies the same cap to gzip files."""

@@ -12,10 +12,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from scrapy.http import Response, XmlResponse
+from scrapy.http import Response, TextResponse, XmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
+from twisted.python.failure import Failure
 
+from crawler import settings as crawler_settings
 from crawler.parsing.discovery import SitemapEntries, SitemapError, SitemapTooLarge, sitemap_body
 from crawler.sitemaps import skip_reason
+from crawler.spiders.sites import RtlSpider
 from pipelines import runs
 from sample_site import ARTICLES, ArticleSpec, SampleServer, build_site, serve
 from sample_site.model import PARAGRAPH
@@ -376,3 +381,76 @@ def test_an_incremental_run_skips_the_sitemaps_that_did_not_change(
         clean_pg_db_url,
         "SELECT a.version FROM articles a WHERE a.article_id = :id", id=edited.article_id,
     ) == [(2,)]
+
+
+# --- The walk: one sitemap at a time ------------------------------------------------------
+
+
+def _walk_spider(**settings: str) -> RtlSpider:
+    """The spider as ``scrapy crawl rtl`` makes it, without a database (not incremental)."""
+    project = {name: value for name, value in vars(crawler_settings).items() if name.isupper()}
+    crawler = get_crawler(RtlSpider, {**project, "RTL_BASE_URL": BASE,
+                                      "RTL_INCREMENTAL": "False", **settings})  # fmt: skip
+    crawler._apply_settings()
+    return RtlSpider.from_crawler(crawler)
+
+
+def _index(*paths: str) -> bytes:
+    entries = "".join(f"<sitemap><loc>{BASE}{path}</loc></sitemap>" for path in paths)
+    return f'<sitemapindex xmlns="{SM}">{entries}</sitemapindex>'.encode()
+
+
+def _urlset(*ids: int) -> bytes:
+    entries = "".join(f"<url><loc>{BASE}/actu/international/a-{n}</loc></url>" for n in ids)
+    return f'<urlset xmlns="{SM}">{entries}</urlset>'.encode()
+
+
+def _answer(request: Any, body: bytes) -> XmlResponse:
+    return XmlResponse(request.url, body=body, request=request)
+
+
+def test_the_sitemaps_are_asked_for_one_after_another() -> None:
+    spider = _walk_spider()
+    robots = "".join(f"Sitemap: {BASE}{path}\n" for path in ("/sitemap.xml", "/news.xml",
+                                                               "/sitemap.xml"))  # fmt: skip
+
+    [index] = spider.parse_robots(TextResponse(BASE + "/robots.txt", body=robots.encode()))
+    assert (index.url, index.priority) == (BASE + "/sitemap.xml", -1)
+    # The index's sitemaps wait for robots.txt's second one; nothing is asked for meanwhile.
+    [news] = spider.parse_sitemap(_answer(index, _index("/a.xml", "/news.xml", "/b.xml")))
+    assert news.url == BASE + "/news.xml"
+    # A urlset: its articles first, then the next sitemap, below them.
+    *articles, a = spider.parse_sitemap(_answer(news, _urlset(1_000_000_001, 1_000_000_002)))
+    assert [r.url.rsplit("-", 1)[1] for r in articles] == ["1000000001", "1000000002"]
+    assert all(r.callback == spider.parse_article and r.priority == 0 for r in articles)
+    assert (a.url, a.priority, a.callback) == (BASE + "/a.xml", -1, spider.parse_sitemap)
+    # No other sitemap is asked for while one is read, whatever else the spider does.
+    assert list(spider.sitemaps.next_requests()) == []
+    # A failure moves on too; /news.xml, listed twice, was asked for once.
+    failure = Failure(HttpError(Response(a.url, status=404, request=a), "404"))
+    failure.request = a
+    [b] = spider.sitemap_failed(failure)
+    assert b.url == BASE + "/b.xml"
+    # The walk is over: nothing left to resume when the spider goes idle.
+    assert list(spider.parse_sitemap(_answer(b, b"not a sitemap"))) == []
+    assert spider.sitemaps.resume() == []
+    assert spider.crawler.stats.get_value("sitemap/read") == 2
+    assert spider.crawler.stats.get_value("sitemap/not_read") == 2
+
+
+def test_a_stalled_walk_resumes_when_the_spider_is_idle() -> None:
+    spider = _walk_spider()
+    spider.sitemaps.add([BASE + "/a.xml", BASE + "/b.xml"])
+    [a] = spider.sitemaps.next_requests()
+    # /a.xml's answer never reaches the spider (say a redirect to a sitemap already read).
+    assert list(spider.sitemaps.next_requests()) == []
+    [b] = spider.sitemaps.resume()
+    assert (a.url, b.url) == (BASE + "/a.xml", BASE + "/b.xml")
+    assert spider.sitemaps.resume() == []
+
+
+def test_a_distributed_walk_asks_for_every_sitemap_at_once() -> None:
+    # Another worker may read the sitemap asked for, and the queue is in Redis.
+    spider = _walk_spider(REDIS_URL="redis://127.0.0.1:6379/0")
+    spider.sitemaps.add([BASE + "/a.xml", BASE + "/b.xml", BASE + "/a.xml"])
+    assert [r.url for r in spider.sitemaps.next_requests()] == [BASE + "/a.xml", BASE + "/b.xml"]

@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.misc import load_object
@@ -126,6 +128,7 @@ class SiteSpider(scrapy.Spider):
         threads = settings.getint("PARSE_THREADS")
         if threads > 0:
             spider.parse_pool = ThreadPoolExecutor(threads, thread_name_prefix="parse")
+        crawler.signals.connect(spider._resume_sitemaps, signal=signals.spider_idle)
         return spider
 
     def _open_stored(self) -> None:
@@ -161,28 +164,41 @@ class SiteSpider(scrapy.Spider):
             yield scrapy.Request(self.base_url + path, callback=self.parse_feed)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        for url in sitemaps_from_robots(response.text):
-            if self._on_site(url):
-                yield self.sitemaps.request(url)
+        self.sitemaps.add([url for url in sitemaps_from_robots(response.text)
+                           if self._on_site(url)])  # fmt: skip
+        yield from self.sitemaps.next_requests()
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
-        """Requests for what a sitemap lists, made as its entries are parsed: an index's
-        sitemaps (those not skipped, ``crawler.sitemaps``), a urlset's articles."""
+        """Requests for what a sitemap lists, made as its entries are parsed: a urlset's
+        articles; then the next sitemap of the walk (``crawler.sitemaps``), an index's
+        (those not skipped) taking their turn after the sitemaps listed before them."""
+        self.sitemaps.read_one()
         entries = self.sitemaps.open(response)
-        if entries is None:
-            return
-        if entries.kind == "sitemapindex":
+        if entries is not None and entries.kind == "sitemapindex":
             on_site = (link for link in entries if self._on_site(link.url))
-            for link in self.sitemaps.wanted(on_site):
-                # After the articles already announced: a backfill's sitemaps would
-                # otherwise queue every article of the archive in memory at once.
-                yield self.sitemaps.request(link.url, priority=-1)
-            return
-        for links in batched(self.sitemaps.urls(entries)):
-            yield from self._article_requests(links)
+            self.sitemaps.add(link.url for link in self.sitemaps.wanted(on_site))
+        elif entries is not None:
+            for links in batched(self.sitemaps.urls(entries)):
+                yield from self._article_requests(links)
+        # Once this sitemap's articles are queued, ahead of it: one sitemap's requests
+        # at a time in memory, not those of every sitemap of a backfill's index.
+        yield from self.sitemaps.next_requests()
 
-    def sitemap_failed(self, failure: Failure) -> None:
+    def sitemap_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
+        self.sitemaps.read_one()
         self.sitemaps.failed(failure)
+        yield from self.sitemaps.next_requests()
+
+    def _resume_sitemaps(self) -> None:
+        """``spider_idle``: carry on with the sitemap walk if it stalled (see
+        ``SitemapWalk.resume``); nothing to do once it is over."""
+        if "sitemaps" not in self.__dict__:
+            return
+        requests = self.sitemaps.resume()
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
 
     @functools.cached_property
     def sitemaps(self) -> SitemapWalk:
