@@ -148,6 +148,18 @@ def page_text(response: TextResponse) -> str:
 _REPLACEMENT_UTF8 = "\ufffd".encode()
 
 
+def _has_replacement(body: bytes) -> bool:
+    """Whether the UTF-8 bytes hold U+FFFD. Its lead byte is rare in French text and
+    ``find`` of one byte is a ``memchr``: ten times faster than ``in`` for the three."""
+    lead, rest = _REPLACEMENT_UTF8[:1], _REPLACEMENT_UTF8[1:]
+    at = body.find(lead)
+    while at != -1:
+        if body.startswith(rest, at + 1):
+            return True
+        at = body.find(lead, at + 1)
+    return False
+
+
 def _clean_utf8_tree(response: TextResponse) -> etree._Element | None:
     """The tree of a page whose body is clean UTF-8 by every test :func:`page_text`
     applies, parsed from the bytes; ``None`` when any test fails or lxml meets a byte
@@ -156,9 +168,13 @@ def _clean_utf8_tree(response: TextResponse) -> etree._Element | None:
     if not _is_utf8(response.encoding) or read_bom(body[:4])[0]:
         return None
     # A literal U+FFFD sends page_text to count the damage; let it.
-    if _REPLACEMENT_UTF8 in body or not _never_better(html_body_declared_encoding(body)):
+    if _has_replacement(body) or not _never_better(html_body_declared_encoding(body)):
         return None
-    data = body.replace(b"\x00", b"").strip() or b"<html></html>"
+    # What parsel does to a body, each copy of the page made only when it changes it.
+    data = body.replace(b"\x00", b"") if b"\x00" in body else body
+    if data[:1].isspace() or data[-1:].isspace():
+        data = data.strip()
+    data = data or b"<html></html>"
     parser = html.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
     try:
         root = etree.fromstring(data, parser=parser)
