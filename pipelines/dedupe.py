@@ -6,6 +6,7 @@ row each; this stage handles what one crawl sees twice before anything is stored
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -70,7 +71,12 @@ class DedupePipeline:
         identity = article_identity(item)
         first = self.seen.get(identity)
         if first is None:
-            self.seen[identity] = (item.url, item.canonical_url, item.section)
+            # One record per article for the whole crawl, the largest thing that grows
+            # with it: the URL usually is the canonical URL (one string kept, not two
+            # equal ones) and a few sections repeat on every record.
+            canonical = item.url if item.canonical_url == item.url else item.canonical_url
+            section = sys.intern(item.section) if item.section else item.section
+            self.seen[identity] = (item.url, canonical, section)
         else:
             self.stats.inc_value("dedupe/articles_merged")
             item.aliases = list(dict.fromkeys([*item.aliases, item.url]))
