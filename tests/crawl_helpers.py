@@ -94,3 +94,13 @@ def table_dump(db_url: str, ignore: tuple[str, ...] = ("last_seen_at",)) -> dict
     finally:
         engine.dispose()
     return dump
+
+
+def query(db_url: str, sql: str, **params: object) -> list[sa.Row]:
+    """The rows of one SQL query, on a connection of its own."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).all()
+    finally:
+        engine.dispose()

@@ -14,7 +14,7 @@ from crawler.incremental import KnownArticle, RejectedPage, plan_fetch
 from crawler.parsing.discovery import Link
 from sample_site import ARTICLES, ArticleSpec, CommentSpec, SampleServer, serve
 from sample_site.model import PARAGRAPH
-from tests.crawl_helpers import row_counts, scrapy_crawl
+from tests.crawl_helpers import query, row_counts, scrapy_crawl
 
 #: Runs real crawls (``scrapy crawl`` in a child process) against local servers.
 pytestmark = pytest.mark.e2e
@@ -117,14 +117,6 @@ def site() -> Iterator[SampleServer]:
         yield server
 
 
-def _query(db_url: str, sql: str, **params: object) -> list[sa.Row]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).all()
-    finally:
-        engine.dispose()
-
 
 def _article_paths(site: SampleServer) -> set[str]:
     return {r.path for r in site.requests if r.path.rsplit("-", 1)[-1].isdigit()}
@@ -140,7 +132,7 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     assert first.returncode == 0, first.stderr[-2000:]
     counts = row_counts(clean_pg_db_url)
     assert (counts["articles"], counts["comments"]) == (34, 233)
-    untouched = _query(
+    untouched = query(
         clean_pg_db_url,
         "SELECT * FROM articles WHERE article_id NOT IN (:a, :b, :c) ORDER BY id",
         a=EDITED, b=RECENT, c=RECENT_UNCHANGED,
@@ -169,17 +161,17 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     assert site.count(paths[RECENT]) == 1
 
     # Exactly one new version: the edited article's.
-    versions = _query(
+    versions = query(
         clean_pg_db_url,
         "SELECT a.article_id, v.version, v.run_id FROM article_versions v"
         " JOIN articles a ON a.id = v.article_id WHERE v.version > 1",
     )
     assert versions == [(EDITED, 2, 2)]
     # 34 first versions, 2 for the new articles, 1 for the edit.
-    assert _query(clean_pg_db_url, "SELECT count(*) FROM article_versions")[0][0] == 37
-    body = _query(clean_pg_db_url, "SELECT body FROM articles WHERE article_id = :i", i=EDITED)
+    assert query(clean_pg_db_url, "SELECT count(*) FROM article_versions")[0][0] == 37
+    body = query(clean_pg_db_url, "SELECT body FROM articles WHERE article_id = :i", i=EDITED)
     assert body[0][0].endswith("Mise à jour : le vote des députés est reporté à mardi.")
-    old = _query(
+    old = query(
         clean_pg_db_url,
         "SELECT v.body FROM article_versions v JOIN articles a ON a.id = v.article_id"
         " WHERE a.article_id = :i AND v.version = 1",
@@ -188,7 +180,7 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     assert "reporté à mardi" not in old[0][0]
 
     # The new comments, stored by the second run; nothing else new.
-    new_comments = _query(
+    new_comments = query(
         clean_pg_db_url,
         "SELECT c.comment_id, a.article_id FROM comments c JOIN articles a"
         " ON a.id = c.article_id WHERE c.first_run_id = 2 ORDER BY c.comment_id",
@@ -198,7 +190,7 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
 
     # One new article, and the wire copy linked to its original (both URLs kept).
     articles = dict(
-        _query(
+        query(
             clean_pg_db_url,
             "SELECT a.article_id, o.article_id FROM articles a"
             " LEFT JOIN articles o ON o.id = a.duplicate_of WHERE a.first_run_id = 2",
@@ -206,12 +198,12 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     )
     assert articles == {NEW_ID: None, WIRE_COPY_ID: WIRE_ORIGINAL}
     assert row_counts(clean_pg_db_url)["articles"] == 36
-    assert _query(
+    assert query(
         clean_pg_db_url, "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"
     )[0][0] == 1
 
     # Articles that did not change: not a single column, last_seen_at included.
-    assert _query(
+    assert query(
         clean_pg_db_url,
         "SELECT * FROM articles WHERE article_id NOT IN (:a, :b, :c) AND first_run_id = 1"
         " ORDER BY id",
@@ -219,7 +211,7 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     ) == untouched
 
     # Run history.
-    runs = _query(
+    runs = query(
         clean_pg_db_url,
         "SELECT id, status, articles_new, articles_updated, articles_unchanged, comments_new,"
         " pages_rejected FROM crawl_runs ORDER BY id",
@@ -229,9 +221,9 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
     # A third run on an unchanged site: only the recent articles (the new one is recent
     # too) are asked for, with their validators; they answer 304 and nothing is written
     # but "last seen".
-    dump = _query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
-    versions_before = _query(clean_pg_db_url, "SELECT count(*) FROM article_versions")
-    comments_before = _query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
+    dump = query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
+    versions_before = query(clean_pg_db_url, "SELECT count(*) FROM article_versions")
+    comments_before = query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
     site.clear_requests()
 
     third = scrapy_crawl(site.base_url, clean_pg_db_url)
@@ -239,21 +231,21 @@ def test_second_run_fetches_only_what_changed(site: SampleServer, clean_pg_db_ur
 
     assert _article_paths(site) == {paths[RECENT], paths[RECENT_UNCHANGED], paths[NEW_ID]}
     assert {r.status for r in site.requests if r.path in _article_paths(site)} == {304}
-    assert _query(
+    assert query(
         clean_pg_db_url,
         "SELECT articles_new, articles_updated, articles_unchanged, comments_new,"
         " stats->>'incremental/not_modified', responses_by_status->>'304'"
         " FROM crawl_runs WHERE id = 3",
     ) == [(0, 0, 3, 0, "3", "3")]
-    assert _query(clean_pg_db_url, "SELECT count(*) FROM article_versions") == versions_before
+    assert query(clean_pg_db_url, "SELECT count(*) FROM article_versions") == versions_before
     last_seen = dump[0]._fields.index("last_seen_at")
 
     def without_last_seen(rows: list[sa.Row]) -> list[tuple]:
         return [row[:last_seen] + row[last_seen + 1 :] for row in rows]
 
-    after_third = _query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
+    after_third = query(clean_pg_db_url, "SELECT * FROM articles ORDER BY id")
     assert without_last_seen(after_third) == without_last_seen(dump)
-    comments_after = _query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
+    comments_after = query(clean_pg_db_url, "SELECT * FROM comments ORDER BY id")
     comment_last_seen = comments_after[0]._fields.index("last_seen_at")
     assert [r[:comment_last_seen] for r in comments_after] == [
         r[:comment_last_seen] for r in comments_before
@@ -274,7 +266,7 @@ def test_a_stored_article_found_under_a_new_url_gets_the_url_as_alias(
         " WHERE a.article_id = :id ORDER BY u.url"
     )
     twin_url = site.base_url + wire.twin_path
-    before = [r.url for r in _query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
+    before = [r.url for r in query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
     assert before == [first_url, first_url + "/amp"]
 
     for run in (1, 2):
@@ -285,7 +277,7 @@ def test_a_stored_article_found_under_a_new_url_gets_the_url_as_alias(
         assert asked.count(wire.twin_path) == (1 if run == 1 else 0)
         assert wire.path not in asked
 
-    after = [r.url for r in _query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
+    after = [r.url for r in query(clean_pg_db_url, alias_sql, id=WIRE_STORY)]
     assert after == sorted([*before, twin_url, twin_url + "/amp"])
     assert row_counts(clean_pg_db_url)["articles"] == 34
 

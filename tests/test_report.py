@@ -20,7 +20,7 @@ from lxml import html as lxml_html
 from sample_site import ARTICLES, BROKEN_PAGES, expected_article, expected_totals, serve
 from schemas.tables import metadata
 from tests.browser import chromium_path, open_page
-from tests.crawl_helpers import ROOT, scrapy_crawl
+from tests.crawl_helpers import ROOT, query, scrapy_crawl
 
 WIRE_STORY = "7797924455"
 CHARTS = {"stored-per-run", "run-durations", "stored-per-day", "rejected-by-reason",
@@ -53,14 +53,6 @@ REFERENCES_JS = """
 })
 """
 
-
-def _query(db_url: str, sql: str, **params: Any) -> list[sa.Row]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).all()
-    finally:
-        engine.dispose()
 
 
 def report_command(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,7 +121,7 @@ def _values(chart: dict[str, Any], series: str | None = None) -> dict[str, float
 
 
 def _runs(db_url: str) -> list[sa.Row]:
-    return _query(db_url, "SELECT id, articles_new, articles_updated, comments_new, started_at,"
+    return query(db_url, "SELECT id, articles_new, articles_updated, comments_new, started_at,"
                           " finished_at, coverage, alarm FROM crawl_runs ORDER BY id")  # fmt: skip
 
 
@@ -236,7 +228,7 @@ def test_coverage_by_method_over_the_runs(drawn: dict[str, Any], crawled_pg: str
 def test_busiest_sections_and_tags(drawn: dict[str, Any], crawled_pg: str) -> None:
     base = "http://127.0.0.1"
     # The wire story is stored under whichever of its two sections was read first.
-    [(wire_section,)] = _query(crawled_pg, "SELECT section FROM articles WHERE article_id = :i",
+    [(wire_section,)] = query(crawled_pg, "SELECT section FROM articles WHERE article_id = :i",
                                i=WIRE_STORY)  # fmt: skip
     sections = Counter(expected_article(spec, base)["section"] for spec in ARTICLES
                        if spec.article_id != WIRE_STORY)  # fmt: skip

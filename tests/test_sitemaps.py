@@ -34,7 +34,7 @@ from sample_site.sitemaps import (
     paris_day,
 )
 from schemas import tables as t
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import query, scrapy_crawl
 
 BASE = "http://127.0.0.1:8000"
 SM = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -63,14 +63,6 @@ def _sitemap_paths(articles: list[ArticleSpec] = ARTICLES) -> list[str]:
     return paths
 
 
-def _query(db_url: str, sql: str, **params: Any) -> list[sa.Row]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(sa.text(sql), params).all()
-    finally:
-        engine.dispose()
-
 
 def _stats(db_url: str, run_id: int) -> dict[str, Any]:
     engine = sa.create_engine(db_url)
@@ -82,7 +74,7 @@ def _stats(db_url: str, run_id: int) -> dict[str, Any]:
 
 
 def _stored_ids(db_url: str) -> set[str]:
-    return {row[0] for row in _query(db_url, "SELECT article_id FROM articles")}
+    return {row[0] for row in query(db_url, "SELECT article_id FROM articles")}
 
 
 def _sitemap_stats(stats: dict[str, Any]) -> dict[str, Any]:
@@ -298,7 +290,7 @@ def test_a_gzip_bomb_is_refused_and_recorded(clean_pg_db_url: str) -> None:
     assert any(BOMB_ENCODED_PATH + " (Content-Encoding went past the cap of 1048576 B" in line
                for line in warnings)  # fmt: skip
     # Not an article page: nothing in rejected_pages, nothing against the coverage alarm.
-    assert _query(clean_pg_db_url, "SELECT count(*) FROM rejected_pages") == [(0,)]
+    assert query(clean_pg_db_url, "SELECT count(*) FROM rejected_pages") == [(0,)]
     # A run that missed a sitemap is no reference for skipping the next time.
     engine = sa.create_engine(clean_pg_db_url)
     try:
@@ -377,7 +369,7 @@ def test_an_incremental_run_skips_the_sitemaps_that_did_not_change(
     stats = _stats(clean_pg_db_url, 2)
     assert stats["sitemap/skipped_unchanged"] == days - 1
     assert stats["sitemap/read"] == 4
-    assert _query(
+    assert query(
         clean_pg_db_url,
         "SELECT a.version FROM articles a WHERE a.article_id = :id", id=edited.article_id,
     ) == [(2,)]
