@@ -143,21 +143,82 @@ class PostgresCpu:
             engine.dispose()
 
 
+class Descendants:
+    """CPU time and memory of the processes a crawl starts (its parse workers and the
+    fork server that starts them), which the kernel's accounting of the crawler leaves
+    out: they are not its children, or are not waited for.
+
+    Read with psutil every ``interval``; a process keeps its last reading when it exits.
+    Memory is the peak of their summed proportional set size (PSS).
+    """
+
+    def __init__(self, pid: int, interval: float = 0.2) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self.pid = pid
+        self.interval = interval
+        self.cpu: dict[int, float] = {}
+        self.peak_rss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="descendants", daemon=True)
+
+    def __enter__(self) -> Descendants:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu.values())
+
+    def _run(self) -> None:
+        psutil = self._psutil
+        try:
+            parent = psutil.Process(self.pid)
+        except psutil.NoSuchProcess:
+            return
+        while not self._stop.wait(self.interval):
+            try:
+                children = parent.children(recursive=True)
+            except psutil.NoSuchProcess:
+                return
+            rss = 0
+            for child in children:
+                try:
+                    with child.oneshot():
+                        times = child.cpu_times()
+                        # Proportional: pages the fork server shares with the workers
+                        # it forked count once in all.
+                        rss += child.memory_full_info().pss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue
+                self.cpu[child.pid] = times.user + times.system
+            self.peak_rss = max(self.peak_rss, rss)
+
+
 def run_process(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, int]:
     """Run ``command`` to its end; its exit status, CPU seconds (user + system) and peak
-    RSS in kB, from the kernel's accounting of the child (``wait4``)."""
+    RSS in kB. The crawler's own come from the kernel's accounting (``wait4``); those of
+    the processes it starts are sampled (``Descendants``) and added: their CPU to its
+    CPU, their peak together to its peak."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)  # fmt: skip
         try:
-            _, status, usage = os.wait4(process.pid, 0)
+            with Descendants(process.pid) as descendants:
+                _, status, usage = os.wait4(process.pid, 0)
         except BaseException:
             process.terminate()
             process.wait()
             raise
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    return (process.returncode, usage.ru_utime + usage.ru_stime + descendants.cpu_seconds,
+            usage.ru_maxrss + descendants.peak_rss // 1024)  # fmt: skip
 
 
 def crawl_settings(base_url: str, concurrency: int) -> list[str]:
@@ -225,17 +286,19 @@ def _profiled(
                                    stderr=subprocess.STDOUT)  # fmt: skip
         sampler = subprocess.Popen(
             [spy, "record", "--pid", str(process.pid), "--rate", "100", "--nonblocking",
-             "--threads", "--format", "raw", "--output", str(profile)],
+             "--threads", "--subprocesses", "--format", "raw", "--output", str(profile)],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        _, status, usage = os.wait4(process.pid, 0)
+        with Descendants(process.pid) as descendants:
+            _, status, usage = os.wait4(process.pid, 0)
         try:
             sampler.wait(timeout=60)
         except subprocess.TimeoutExpired:
             sampler.terminate()
             sampler.wait()
-    return (os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
-            usage.ru_maxrss)  # fmt: skip
+    return (os.waitstatus_to_exitcode(status),
+            usage.ru_utime + usage.ru_stime + descendants.cpu_seconds,
+            usage.ru_maxrss + descendants.peak_rss // 1024)  # fmt: skip
 
 
 def profile_summary(path: Path, top: int = 25) -> str:

@@ -55,6 +55,9 @@ STORE_BATCH_SIZE = 25
 #: the reactor thread). lxml parses without the GIL, so one thread lets a crawl use a
 #: second core.
 PARSE_THREADS = 1
+#: Worker processes that parse the article and comment pages (0: none; then
+#: ``PARSE_THREADS`` applies). A process parses on a core of its own, without the GIL.
+PARSE_PROCESSES = 1
 #: Batches waiting at most for the storage thread; past that the crawl waits for the
 #: database (pipelines.writer).
 STORE_MAX_PENDING_BATCHES = 4

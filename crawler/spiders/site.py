@@ -9,11 +9,9 @@ the parsed article, with the comments gathered from its comment pages, to the pi
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +30,7 @@ from crawler.distributed import WORKER_ARGUMENT, worker_name
 from crawler.fetch_errors import fetch_failure
 from crawler.incremental import FetchPlan, link_identity, plan_fetch
 from crawler.items import ArticleItem, RejectedPageItem
+from crawler.parse_pool import ParsePool
 from crawler.parsing.comments import parse_comments
 from crawler.parsing.dates import parse_date
 from crawler.parsing.discovery import (
@@ -90,8 +89,8 @@ class SiteSpider(scrapy.Spider):
         }
         self.article_url = url
         self.section = section
-        #: Where pages are parsed (``PARSE_THREADS``), off the reactor thread.
-        self.parse_pool: ThreadPoolExecutor | None = None
+        #: Where pages are parsed (``PARSE_PROCESSES``, ``PARSE_THREADS``).
+        self.parse_pool = ParsePool()
         try:
             self.since: date | None = date.fromisoformat(since) if since else None
         except ValueError as exc:
@@ -125,9 +124,11 @@ class SiteSpider(scrapy.Spider):
         # What the database knows, for incremental runs (not ``state``: Scrapy's JOBDIR
         # support owns that attribute).
         spider.stored = None
-        threads = settings.getint("PARSE_THREADS")
-        if threads > 0:
-            spider.parse_pool = ThreadPoolExecutor(threads, thread_name_prefix="parse")
+        spider.parse_pool = ParsePool(
+            processes=settings.getint("PARSE_PROCESSES"),
+            threads=settings.getint("PARSE_THREADS"),
+            crawler=crawler,
+        )
         crawler.signals.connect(spider._resume_sitemaps, signal=signals.spider_idle)
         return spider
 
@@ -137,8 +138,7 @@ class SiteSpider(scrapy.Spider):
             self.stored = self.open_stored_state(self.database_url)
 
     def closed(self, reason: str) -> None:
-        if self.parse_pool is not None:
-            self.parse_pool.shutdown(wait=True)
+        self.parse_pool.close()
         if self.stored is not None:
             self.stored.close()
             self.stored = None
@@ -285,19 +285,6 @@ class SiteSpider(scrapy.Spider):
 
     # --- Articles and comments ------------------------------------------------------
 
-    async def _parsed(self, parse: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """``parse(*args, **kwargs)`` in a parse thread (``PARSE_THREADS``).
-
-        The parsers are pure functions of the response, so they can run anywhere; off the
-        reactor thread, lxml builds the tree of one page (without the GIL) while the
-        reactor reads the next ones and the pipelines run, and a crawl uses a second
-        core. The tree never leaves the thread that built it: only the item does.
-        """
-        if self.parse_pool is None:
-            return parse(*args, **kwargs)
-        call = functools.partial(parse, *args, **kwargs)
-        return await asyncio.get_running_loop().run_in_executor(self.parse_pool, call)
-
     async def parse_article(self, response: Response) -> AsyncIterator[Any]:
         if response.status == 304:
             self.crawler.stats.inc_value("incremental/not_modified")
@@ -320,7 +307,7 @@ class SiteSpider(scrapy.Spider):
                 http_status=response.status,
             )
             return
-        item = await self._parsed(
+        item = await self.parse_pool.parse(
             parse_page, response, base_url=self.base_url, site=self.site.name
         )
         if isinstance(item, RejectedPageItem):
@@ -337,7 +324,7 @@ class SiteSpider(scrapy.Spider):
     async def parse_comments(
         self, response: TextResponse, item: ArticleItem, page: int
     ) -> AsyncIterator[Any]:
-        comment_page = await self._parsed(parse_comments, response)
+        comment_page = await self.parse_pool.parse(parse_comments, response)
         item.comments.extend(comment_page.comments)
         self.crawler.stats.inc_value("spider/comment_pages")
         next_url = comment_page.next_url
