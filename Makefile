@@ -51,7 +51,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 ## Speed: the full crawl against the floor (same pages, h1 only) on a generated site served by nginx,
 ## and the storage layer alone: make bench [ARTICLES=2000] [PROFILE=1]
 bench: $(BENCH_STAMP)
-	$(BIN)/python -m benchmarks.bench --articles $(or $(ARTICLES),2000) $(if $(PROFILE),--profile)
+	$(BIN)/python -m benchmarks.bench --articles $(or $(ARTICLES),2000) --repeat $(or $(REPEAT),3) $(if $(PROFILE),--profile)
 
 ## Memory: crawl a generated site of ARTICLES (1000) articles into a temporary PostgreSQL database; print RSS and rate.
 bench-load: $(STAMP)

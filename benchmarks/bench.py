@@ -1,6 +1,6 @@
 """Speed benchmark: the full crawl against the floor of fetching the same pages.
 
-    python -m benchmarks.bench --articles 2000 [--profile]
+    python -m benchmarks.bench --articles 2000 [--repeat 3] [--profile]
 
 In one invocation:
 
@@ -16,15 +16,17 @@ In one invocation:
    long comment threads into another new database.
 
 Both crawls run with the same settings: ``--concurrency`` requests at a time (16), no
-delay, no AutoThrottle, robots.txt obeyed. For each it prints pages per second (Scrapy's
-responses over its ``elapsed_time_seconds``), CPU milliseconds per page of the crawler
-process (user + system, start-up included), CPU seconds of the PostgreSQL backends serving
-the crawl's database (sampled with psutil), the crawler's peak RSS and the rows written
-per second, then ``ratio full/floor: 0.NN`` (pages per second).
+delay, no AutoThrottle, robots.txt obeyed, ``--repeat`` times in turn (3). For each it
+prints pages per second (Scrapy's responses over its ``elapsed_time_seconds``), CPU
+milliseconds per page of the crawler process and the parse workers it starts (user +
+system, start-up included), CPU seconds of the PostgreSQL backends serving the crawl's
+database (sampled with psutil), peak memory (the crawler's peak RSS plus its workers'
+peak PSS) and the rows written per second, then ``ratio full/floor: 0.NN`` (pages per
+second; with several rounds, the median of theirs).
 
-``--profile`` samples the full crawl with py-spy (``make bench`` installs it), writes the
-collapsed stacks to ``var/benchmarks/profile-<N>.txt`` and prints the functions holding
-most samples.
+``--profile`` samples the first full crawl, its workers included, with py-spy (``make
+bench`` installs it), writes the collapsed stacks to ``var/benchmarks/profile-<N>.txt``
+and prints the functions holding most samples.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -68,6 +72,8 @@ class Run:
     postgres_cpu_seconds: float | None = None
     rows: int = 0
     errors: int = 0
+    #: Which round of ``--repeat`` this run belongs to.
+    round: int = 1
 
     @property
     def elapsed(self) -> float:
@@ -238,7 +244,9 @@ def log_path(name: str, articles: int) -> Path:
     return ROOT / "var" / "benchmarks" / f"bench-{name}-{articles}.log"
 
 
-def run_floor(base_url: str, urls: Path, concurrency: int, work: Path, articles: int) -> Run:
+def run_floor(
+    base_url: str, urls: Path, concurrency: int, work: Path, articles: int, round_: int = 1
+) -> Run:
     stats_file = work / "floor-stats.json"
     log = log_path("floor", articles)
     command = [
@@ -248,11 +256,13 @@ def run_floor(base_url: str, urls: Path, concurrency: int, work: Path, articles:
     ]  # fmt: skip
     returncode, cpu, rss = run_process(command, dict(os.environ), log)
     stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
-    return Run("floor", returncode, stats, cpu, rss, errors=len(log_lines(log, "ERROR")))
+    return Run("floor", returncode, stats, cpu, rss, errors=len(log_lines(log, "ERROR")),
+               round=round_)  # fmt: skip
 
 
 def run_full(
-    base_url: str, db_url: str, concurrency: int, articles: int, profile: Path | None
+    base_url: str, db_url: str, concurrency: int, articles: int, profile: Path | None,
+    round_: int = 1,
 ) -> Run:
     log = log_path("full", articles)
     command = [sys.executable, "-m", "scrapy", "crawl", "rtl",
@@ -269,6 +279,7 @@ def run_full(
         postgres_cpu_seconds=postgres.seconds,
         rows=sum(counts.values()),
         errors=len(log_lines(log, "ERROR")),
+        round=round_,
     )  # fmt: skip
 
 
@@ -303,7 +314,7 @@ def _profiled(
 
 def profile_summary(path: Path, top: int = 25) -> str:
     """The functions in most samples (inclusive) and those running (self), from py-spy's
-    collapsed stacks (``frame;frame;... count``, the thread first)."""
+    collapsed stacks (``frame;frame;... count``: the process, then the thread first)."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
     threads: Counter[str] = Counter()
@@ -313,10 +324,10 @@ def profile_summary(path: Path, top: int = 25) -> str:
         if not stack or not count.isdigit():
             continue
         samples = int(count)
-        frames = stack.split(";")
         total += samples
-        threads[frames[0]] += samples
-        names = [_function(frame) for frame in frames[1:]]
+        thread, frames = _thread(stack)
+        threads[thread] += samples
+        names = [_function(frame) for frame in frames]
         for name in set(names):
             inclusive[name] += samples
         if names:
@@ -331,6 +342,25 @@ def profile_summary(path: Path, top: int = 25) -> str:
     lines += ["", "self (running in the function itself):"]
     lines += [f"  {n / total:6.1%}  {name}" for name, n in own.most_common(15)]
     return "\n".join(lines)
+
+
+#: The processes ``--subprocesses`` puts before a stack: ``process PID:"command";``
+#: (a command may hold semicolons).
+_PROCESSES = re.compile(r'(?:process \d+:"[^"]*";)*')
+
+
+def _thread(stack: str) -> tuple[str, list[str]]:
+    """Who ran a stack (``crawler MainThread``, ``parse worker MainThread``), and its
+    frames."""
+    processes = _PROCESSES.match(stack).group(0)
+    frames = stack[len(processes):].split(";")
+    process = ""
+    if processes:
+        # A worker's stack starts with the crawler, then the worker.
+        last = processes.rstrip(";").rsplit('process ', 1)[-1]
+        process = "parse worker " if "multiprocessing" in last else "crawler "
+    thread = frames[0].split(": ", 1)[-1].rstrip(")")
+    return process + thread, frames[1:]
 
 
 def _is_ours(name: str) -> bool:
@@ -348,15 +378,26 @@ def _function(frame: str) -> str:
     return f"{name} ({path})" if path else name
 
 
+def pair_ratios(runs: list[Run]) -> list[float]:
+    """Full over floor pages/s, for each round that ran both (in the order they ran)."""
+    floors = [run for run in runs if run.name == "floor"]
+    fulls = [run for run in runs if run.name == "full"]
+    pairs = zip(floors, fulls, strict=False)
+    return [full.pages_per_second / floor.pages_per_second
+            for floor, full in pairs if floor.pages_per_second]  # fmt: skip
+
+
 def table(runs: list[Run]) -> str:
-    header = ("| run | pages | pages/s | CPU ms/page (crawler) | PostgreSQL CPU s | "
+    header = ("| run | pages | pages/s | CPU ms/page (crawler + workers) | PostgreSQL CPU s | "
               "peak RSS MB | rows | rows/s |")  # fmt: skip
     lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    rounds = max((run.round for run in runs), default=1)
     for run in runs:
         postgres = f"{run.postgres_cpu_seconds:.1f}" if run.postgres_cpu_seconds is not None \
             else "-"  # fmt: skip
+        name = f"{run.name} ({run.round})" if rounds > 1 else run.name
         lines.append(
-            f"| {run.name} | {run.pages:,} | {run.pages_per_second:.1f} | "
+            f"| {name} | {run.pages:,} | {run.pages_per_second:.1f} | "
             f"{run.cpu_ms_per_page:.1f} | {postgres} | {run.peak_rss_kb / 1024:.0f} | "
             f"{run.rows:,} | {run.rows_per_second:,.0f} |"
         )
@@ -381,11 +422,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="articles written by the storage-only measure")  # fmt: skip
     parser.add_argument("--storage-comments", type=int, default=100,
                         help="comments per article in the storage-only measure")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds of floor then full crawl; the ratio printed is the "
+                        "median of the rounds' ratios")  # fmt: skip
     parser.add_argument("--skip", action="append", default=[],
                         choices=["floor", "full", "storage"], help="leave a measure out")
     args = parser.parse_args(argv)
     if args.articles < 1:
         parser.error("--articles must be positive")
+    if args.repeat < 1:
+        parser.error("--repeat must be positive")
     work = Path(tempfile.mkdtemp(prefix="rtl-bench-"))
     os.chmod(work, 0o755)
     runs: list[Run] = []
@@ -405,14 +451,20 @@ def main(argv: list[str] | None = None) -> int:
                   f"{time.monotonic() - started:.0f} s; nginx on {base_url}",
                   flush=True)  # fmt: skip
             with nginx(work / "site", port):
-                if "floor" not in args.skip:
-                    print("Floor crawl ...", flush=True)
-                    runs.append(run_floor(base_url, urls, args.concurrency, work, args.articles))
-                if "full" not in args.skip:
-                    print("Full crawl into a new PostgreSQL database ...", flush=True)
-                    with temporary_database(args.server_url) as db_url:
-                        runs.append(run_full(base_url, db_url, args.concurrency, args.articles,
-                                             profile))  # fmt: skip
+                for round_ in range(1, args.repeat + 1):
+                    label = f" ({round_} of {args.repeat})" if args.repeat > 1 else ""
+                    if "floor" not in args.skip:
+                        print(f"Floor crawl{label} ...", flush=True)
+                        runs.append(run_floor(base_url, urls, args.concurrency, work,
+                                              args.articles, round_))  # fmt: skip
+                    if "full" not in args.skip:
+                        print(f"Full crawl into a new PostgreSQL database{label} ...",
+                              flush=True)  # fmt: skip
+                        with temporary_database(args.server_url) as db_url:
+                            runs.append(run_full(base_url, db_url, args.concurrency,
+                                                 args.articles,
+                                                 profile if round_ == 1 else None,
+                                                 round_))  # fmt: skip
         if "storage" not in args.skip:
             print("Storage alone ...", flush=True)
             with temporary_database(args.server_url) as db_url:
@@ -424,10 +476,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} cores")  # fmt: skip
     if runs:
         print(table(runs))
-    by_name = {run.name: run for run in runs}
-    if "floor" in by_name and "full" in by_name and by_name["floor"].pages_per_second:
-        ratio = by_name["full"].pages_per_second / by_name["floor"].pages_per_second
-        print(f"ratio full/floor: {ratio:.2f}")
+    ratios = pair_ratios(runs)
+    if len(ratios) == 1:
+        print(f"ratio full/floor: {ratios[0]:.2f}")
+    elif ratios:
+        each = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(f"ratio full/floor: {statistics.median(ratios):.2f} "
+              f"(median of {len(ratios)} rounds: {each})")  # fmt: skip
     if storage is not None:
         print(f"storage alone: {storage.comments_per_second:,.0f} comment rows/s "
               f"({storage.articles:,} articles x {args.storage_comments} comments in "

@@ -51,13 +51,13 @@ DATABASE_URL = None
 DATABASE_AUTO_MIGRATE = True
 #: Articles written per transaction.
 STORE_BATCH_SIZE = 25
-#: Threads that parse the article and comment pages, off the reactor thread (0: parse in
-#: the reactor thread). lxml parses without the GIL, so one thread lets a crawl use a
-#: second core.
-PARSE_THREADS = 1
-#: Worker processes that parse the article and comment pages (0: none; then
-#: ``PARSE_THREADS`` applies). A process parses on a core of its own, without the GIL.
+#: Worker processes that parse the article and comment pages (``crawler.parse_pool``): on
+#: a core of their own, where in the crawl's process they would share the GIL with the
+#: reactor, the pipelines and the storage thread. 0: none, ``PARSE_THREADS`` applies.
 PARSE_PROCESSES = 1
+#: Without worker processes (or when they cannot start): threads that parse the pages
+#: off the reactor thread (0: parse in the reactor thread).
+PARSE_THREADS = 1
 #: Batches waiting at most for the storage thread; past that the crawl waits for the
 #: database (pipelines.writer).
 STORE_MAX_PENDING_BATCHES = 4

@@ -1,0 +1,58 @@
+"""What ``make bench`` prints from its measures: the ratio of each round and their
+median, and a profile's split by process and thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.bench import Run, pair_ratios, profile_summary, table
+
+pytestmark = pytest.mark.unit
+
+
+def run(name: str, pages: int, seconds: float, round_: int) -> Run:
+    stats = {"response_received_count": pages, "elapsed_time_seconds": seconds}
+    return Run(name, 0, stats, cpu_seconds=pages / 100, peak_rss_kb=307_200, round=round_)
+
+
+def test_each_round_gives_a_ratio_of_its_own_pair() -> None:
+    runs = [
+        run("floor", 4000, 20.0, 1), run("full", 4000, 25.0, 1),  # 200 and 160 pages/s
+        run("floor", 4000, 16.0, 2), run("full", 4000, 40.0, 2),  # 250 and 100
+    ]  # fmt: skip
+    assert pair_ratios(runs) == [0.8, 0.4]
+    lines = table(runs).splitlines()
+    assert lines[2] == "| floor (1) | 4,000 | 200.0 | 10.0 | - | 300 | 0 | 0 |"
+    assert lines[5].startswith("| full (2) | 4,000 | 100.0 |")
+
+
+def test_a_single_round_is_not_numbered() -> None:
+    runs = [run("floor", 100, 1.0, 1), run("full", 50, 1.0, 1)]
+    assert pair_ratios(runs) == [0.5]
+    assert table(runs).splitlines()[2].startswith("| floor | 100 |")
+
+
+def test_a_profile_is_split_by_process_and_thread(tmp_path: Path) -> None:
+    crawler = 'process 70:"python -m scrapy crawl rtl -s A=1"'
+    # The fork server's command holds semicolons of its own.
+    worker = ('process 88:"python -B -c from multiprocessing.forkserver import main; '
+              "main(3, 4, ['crawler.parsing.page'])\"")  # fmt: skip
+    profile = tmp_path / "profile.txt"
+    profile.write_text(
+        f"{crawler};thread (70): MainThread;run (crawler/commands/crawl.py:42);"
+        "doRead (twisted/internet/tcp.py:250) 60\n"
+        f"{crawler};{worker};thread (88): MainThread;"
+        "parse_snapshot (/work/main/crawler/parse_pool.py:90);"
+        "parse_page (/work/main/crawler/parsing/page.py:80) 30\n"
+        f"{crawler};thread (71): PoolThread-store-writer-0;"
+        "write_articles (/work/main/pipelines/storage.py:274) 10\n"
+    )
+    summary = profile_summary(profile).splitlines()
+    assert summary[0] == (
+        "100 samples; by thread: crawler MainThread 60%, parse worker MainThread 30%, "
+        "crawler PoolThread-store-writer-0 10%"
+    )
+    assert "   30.0%  parse_page (crawler/parsing/page.py)" in summary
+    assert "   10.0%  write_articles (pipelines/storage.py)" in summary
