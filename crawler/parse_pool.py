@@ -9,7 +9,8 @@ comes back.
 
 A page's bytes go to the worker through a file in memory (``/dev/shm``), which the
 worker reads and removes: through the pool's pipe, a page of half a megabyte costs
-about a millisecond of CPU on each side, several times what the file costs.
+about a millisecond of CPU on each side, several times what the file costs. Where the
+file cannot be written (``/dev/shm`` full), the page goes through the pipe.
 
 Workers are started by multiprocessing's fork server, which imports the parsers once:
 a worker is ready in milliseconds and inherits none of the reactor's threads or
@@ -156,9 +157,14 @@ class ParsePool:
             if len(response.body) >= SPOOL_FROM_BYTES:
                 path = os.path.join(self._spool_dir(), str(next(self._spooled)))
             try:
-                result = await loop.run_in_executor(
-                    pool, parse_snapshot, parse, snapshot(response, path), kwargs
-                )
+                state = snapshot(response, path)
+            except OSError:
+                # /dev/shm full (containers often get 64 MB) or gone: through the pipe.
+                if path is not None and os.path.exists(path):
+                    os.unlink(path)
+                path, state = None, snapshot(response)
+            try:
+                result = await loop.run_in_executor(pool, parse_snapshot, parse, state, kwargs)
             except BrokenProcessPool:
                 if path is not None and os.path.exists(path):
                     os.unlink(path)

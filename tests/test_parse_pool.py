@@ -226,6 +226,20 @@ def test_pages_are_parsed_in_a_worker_process_and_nothing_stays_behind() -> None
     assert crawler.stats.values == {"parse/pages_in_processes": 6}
 
 
+def test_a_page_goes_through_the_pipe_when_its_file_cannot_be_written(
+    tmp_path: Path,
+) -> None:
+    pool = ParsePool(processes=1)
+    # As when /dev/shm is full: writing the page's file fails.
+    pool._spool = str(tmp_path / "gone")
+    try:
+        pid, size = asyncio.run(pool.parse(where_parsed, big_page()))
+    finally:
+        pool.close()
+    assert (size, pool.counts) == (200_007, {"processes": 1})
+    assert pid != os.getpid()
+
+
 def test_an_error_in_a_parser_reaches_the_spider() -> None:
     pool = ParsePool(processes=1)
     try:
