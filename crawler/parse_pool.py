@@ -7,27 +7,33 @@ little more than one core. In a worker process (``PARSE_PROCESSES``) it runs on 
 core; the page goes there as its URL, headers and bytes, and only the parsed result
 comes back.
 
-A page's bytes go to the worker through a file in memory (``/dev/shm``), which the
-worker reads and removes: through the pool's pipe, a page of half a megabyte costs
-about a millisecond of CPU on each side, several times what the file costs. Where the
-file cannot be written (``/dev/shm`` full), the page goes through the pipe.
+Each worker has a pipe of its own, watched by the reactor's event loop: a page goes
+out as a small message and its item comes back, with no thread in between (a
+``ProcessPoolExecutor`` spends two threads and a wake-up per page, which hold the GIL
+the crawl is short of). A page's bytes go through a file in memory (``/dev/shm``),
+which the worker reads and removes: through a pipe, a page of half a megabyte costs
+about a millisecond of CPU on each side, several times what the file costs, and it
+could fill the pipe and hold up the reactor. For that reason too a worker is sent at
+most ``MAX_SENT`` pages before it answers, and a page whose file cannot be written
+(``/dev/shm`` full) is parsed in a thread instead.
 
 Workers are started by multiprocessing's fork server, which imports the parsers once:
 a worker is ready in milliseconds and inherits none of the reactor's threads or
 sockets. Workers ignore Ctrl-C, which reaches the whole process group: the crawl
-decides when to stop, and closes them; they exit with the crawl's process, even one
-killed with SIGKILL.
+decides when to stop, and closes them. A worker exits when its pipe closes, so with the
+crawl's process even when that is killed with SIGKILL.
 
-A worker that dies (killed, out of memory) breaks the pool: a new one is started and
-the pages that were in flight are parsed again there, so no page is lost. A pool that
-breaks before parsing anything cannot start its workers (typically a script that
-starts a crawl without ``if __name__ == "__main__":``, which multiprocessing runs again
-in each worker); the crawl then goes on with the pages parsed in a thread.
+A worker that dies (killed, out of memory) is replaced and the pages it held are
+parsed again, so no page is lost to it. Workers that die before parsing any page
+cannot start (typically a script that starts a crawl without ``if __name__ ==
+"__main__":``, which multiprocessing runs again in each worker); the crawl then goes on
+with the pages parsed in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import logging
@@ -36,11 +42,12 @@ import os
 import shutil
 import signal
 import tempfile
-import threading
-from collections import Counter
+import traceback
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import Connection
 from typing import Any
 
 from scrapy import Request
@@ -54,7 +61,7 @@ PRELOAD = ["crawler.parsing.page", "crawler.parsing.comments"]
 META_KEYS = ("discovered_as",)
 
 #: Bodies from this size on go to a worker through a file rather than the pipe.
-SPOOL_FROM_BYTES = 64 * 1024
+SPOOL_FROM_BYTES = 4 * 1024
 
 #: A response as it travels to a worker: class, URL, status, headers, body (or the path
 #: of a file holding it), encoding, the request's URL (``None``: no request) and the
@@ -104,19 +111,93 @@ def parse_snapshot(parse: Callable[..., Any], state: Snapshot, kwargs: dict[str,
     return parse(rebuilt(state), **kwargs)
 
 
-def _start_worker() -> None:
-    """In each worker, first: ignore Ctrl-C, and exit when the crawl's process does."""
+def _serve(conn: Connection) -> None:
+    """A worker's life: parse what comes on ``conn`` and send back each result (or the
+    exception), in order, until the crawl closes its end."""
+    # Ctrl-C reaches the whole process group; the crawl decides when its workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    crawl = multiprocessing.parent_process()
-    if crawl is not None:
-        # A worker waits for its next page forever, even for a crawl killed with SIGKILL
-        # (the fork server, not the crawl, is its parent); a crawl's end closes this pipe.
-        threading.Thread(target=_exit_with, args=(crawl,), daemon=True).start()
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return  # The crawl closed the pool, or died (even by SIGKILL).
+        if task is None:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, parse_snapshot(*task))
+        except Exception as exc:
+            # The traceback stays here; its text goes with the exception.
+            exc.add_note(f"In the parse worker:\n{traceback.format_exc()}")
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # An answer that does not pickle.
+            conn.send((False, RuntimeError(f"the parser's answer does not pickle: {exc!r}")))
 
 
-def _exit_with(crawl: multiprocessing.process.BaseProcess) -> None:
-    crawl.join()
-    os._exit(1)
+class _Worker:
+    """One worker process, and the pages sent to it, answered in the order sent."""
+
+    def __init__(self, on_death: Callable[[_Worker], None]) -> None:
+        context = multiprocessing.get_context("forkserver")
+        # Only read when the fork server starts (once per crawling process).
+        context.set_forkserver_preload(PRELOAD)
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(theirs,), name="parse-worker", daemon=True
+        )
+        self.process.start()
+        theirs.close()
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self._on_death = on_death
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self.conn.fileno(), self._answered)
+
+    def send(self, task: tuple[Any, ...]) -> asyncio.Future[Any]:
+        future = self._loop.create_future()
+        self.waiting.append(future)
+        # Small (bodies go through files): never more than the pipe holds, so the
+        # reactor never waits here.
+        self.conn.send(task)
+        return future
+
+    def _answered(self) -> None:
+        try:
+            ok, value = self.conn.recv()
+        except (EOFError, OSError):
+            self._died()
+            return
+        future = self.waiting.popleft()
+        if not future.done():
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _died(self) -> None:
+        self._detach()
+        for future in self.waiting:
+            if not future.done():
+                future.set_exception(BrokenProcessPool("a parse worker process died"))
+        self.waiting.clear()
+        self.process.join(1)
+        self._on_death(self)
+
+    def _detach(self) -> None:
+        if not self.conn.closed:
+            self._loop.remove_reader(self.conn.fileno())
+            self.conn.close()
+
+    def stop(self) -> None:
+        """Ask the worker to finish, and wait for it."""
+        if not self.conn.closed:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self._detach()
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 class ParsePool:
@@ -128,15 +209,21 @@ class ParsePool:
     ``parse/processes_unusable``; ``counts`` keeps the first ones too.
     """
 
+    #: Pages sent to a worker and not answered yet, at most; the others wait here. Their
+    #: messages then always fit in the pipe.
+    MAX_SENT = 4
+
     def __init__(self, processes: int = 0, threads: int = 0, crawler: Any = None) -> None:
         self.processes = processes
         self.threads = threads
         self.crawler = crawler
-        self._process_pool: ProcessPoolExecutor | None = None
+        self._workers: list[_Worker] = []
         self._thread_pool: ThreadPoolExecutor | None = None
-        #: Pages the current process pool has parsed: none means its workers never ran.
-        self._parsed_by_pool = 0
-        #: Where page bodies wait for a worker (made with the first process pool).
+        #: Pages workers have parsed since they were started: none means they never ran.
+        self._parsed_by_workers = 0
+        #: Pages waiting for room in a worker's pipe.
+        self._queued: deque[asyncio.Future[None]] = deque()
+        #: Where page bodies wait for a worker (made with the first one).
         self._spool: str | None = None
         self._spooled = itertools.count()
         #: Pages parsed, by where: ``processes``, ``threads``, ``inline``.
@@ -150,55 +237,67 @@ class ParsePool:
         return "threads" if self.threads > 0 else "inline"
 
     async def parse(self, parse: Callable[..., Any], response: Response, **kwargs: Any) -> Any:
-        loop = asyncio.get_running_loop()
         while self.processes > 0:
-            pool = self._processes()
             path = None
             if len(response.body) >= SPOOL_FROM_BYTES:
                 path = os.path.join(self._spool_dir(), str(next(self._spooled)))
             try:
                 state = snapshot(response, path)
             except OSError:
-                # /dev/shm full (containers often get 64 MB) or gone: through the pipe.
+                # /dev/shm full (containers often get 64 MB) or gone: parsed here, as a
+                # page too large for the pipe could hold up the reactor.
                 if path is not None and os.path.exists(path):
                     os.unlink(path)
-                path, state = None, snapshot(response)
+                break
             try:
-                result = await loop.run_in_executor(pool, parse_snapshot, parse, state, kwargs)
+                result = await self._in_worker((parse, state, kwargs))
             except BrokenProcessPool:
                 if path is not None and os.path.exists(path):
                     os.unlink(path)
-                self._broken(pool)
                 continue
-            if pool is self._process_pool:
-                self._parsed_by_pool += 1
+            self._parsed_by_workers += 1
             self._parsed("processes")
             return result
-        if self.threads > 0:
+        if self.threads > 0 or self.processes > 0:
             if self._thread_pool is None:
-                self._thread_pool = ThreadPoolExecutor(self.threads, thread_name_prefix="parse")
+                self._thread_pool = ThreadPoolExecutor(
+                    max(self.threads, 1), thread_name_prefix="parse"
+                )
             call = functools.partial(parse, response, **kwargs)
-            result = await loop.run_in_executor(self._thread_pool, call)
+            result = await asyncio.get_running_loop().run_in_executor(self._thread_pool, call)
             self._parsed("threads")
             return result
         result = parse(response, **kwargs)
         self._parsed("inline")
         return result
 
+    async def _in_worker(self, task: tuple[Any, ...]) -> Any:
+        while True:
+            if self.processes == 0:
+                raise BrokenProcessPool("parse worker processes given up")
+            while len(self._workers) < self.processes:
+                self._workers.append(_Worker(self._worker_died))
+            worker = min(self._workers, key=lambda w: len(w.waiting))
+            if len(worker.waiting) < self.MAX_SENT:
+                break
+            room = asyncio.get_running_loop().create_future()
+            self._queued.append(room)
+            await room
+        try:
+            return await worker.send(task)
+        finally:
+            self._let_one_in()
+
+    def _let_one_in(self) -> None:
+        while self._queued:
+            room = self._queued.popleft()
+            if not room.done():
+                room.set_result(None)
+                return
+
     def _parsed(self, where: str) -> None:
         self.counts[where] += 1
         self._count(f"parse/pages_in_{where}")
-
-    def _processes(self) -> ProcessPoolExecutor:
-        if self._process_pool is None:
-            context = multiprocessing.get_context("forkserver")
-            # Only read when the fork server starts (once per crawling process).
-            context.set_forkserver_preload(PRELOAD)
-            self._process_pool = ProcessPoolExecutor(
-                self.processes, mp_context=context, initializer=_start_worker
-            )
-            self._parsed_by_pool = 0
-        return self._process_pool
 
     def _spool_dir(self) -> str:
         if self._spool is None:
@@ -207,12 +306,9 @@ class ParsePool:
             self._spool = tempfile.mkdtemp(prefix="rtl-parse-", dir=memory)
         return self._spool
 
-    def _broken(self, pool: ProcessPoolExecutor) -> None:
-        if pool is not self._process_pool:
-            return  # Another page in flight saw it first.
-        pool.shutdown(wait=False, cancel_futures=True)
-        self._process_pool = None
-        if self._parsed_by_pool == 0:
+    def _worker_died(self, worker: _Worker) -> None:
+        self._workers.remove(worker)
+        if self._parsed_by_workers == 0:
             logger.error(
                 "Parse worker processes broke before parsing a page (a script that "
                 "starts a crawl needs `if __name__ == \"__main__\":`); parsing in a "
@@ -220,7 +316,13 @@ class ParsePool:
             )
             self._count("parse/processes_unusable")
             self.processes, self.threads = 0, max(self.threads, 1)
+            for other in self._workers:
+                other.stop()
+            self._workers.clear()
+            while self._queued:
+                self._let_one_in()
             return
+        # The next page sent starts a new worker.
         logger.error("A parse worker process died; starting another")
         self._count("parse/worker_restarts")
 
@@ -230,10 +332,12 @@ class ParsePool:
 
     def close(self) -> None:
         """Stop the workers, after the pages they hold."""
-        for pool in (self._process_pool, self._thread_pool):
-            if pool is not None:
-                pool.shutdown(wait=True)
-        self._process_pool = self._thread_pool = None
+        for worker in self._workers:
+            worker.stop()
+        self._workers.clear()
+        if self._thread_pool is not None:
+            self._thread_pool.shutdown(wait=True)
+            self._thread_pool = None
         if self._spool is not None:
             shutil.rmtree(self._spool, ignore_errors=True)
             self._spool = None

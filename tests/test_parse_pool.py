@@ -12,8 +12,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from scrapy import Request
@@ -27,6 +28,8 @@ from crawler.parse_pool import ParsePool, rebuilt, snapshot
 from crawler.spiders.sites import RtlSpider
 
 pytestmark = pytest.mark.unit
+
+T = TypeVar("T")
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 URL = (
@@ -207,60 +210,80 @@ def big_page() -> HtmlResponse:
     return HtmlResponse(URL, body=b"<p>" + b"x" * 200_000 + b"</p>", request=Request(URL))
 
 
+def with_pool(pool: ParsePool, steps: Callable[[], Awaitable[T]]) -> T:
+    """``steps()`` in one event loop, the pool closed at the end in it (as a crawl's
+    spider does)."""
+
+    async def run() -> T:
+        try:
+            return await steps()
+        finally:
+            pool.close()
+
+    return asyncio.run(run())
+
+
 def test_pages_are_parsed_in_a_worker_process_and_nothing_stays_behind() -> None:
     crawler = Crawler()
     pool = ParsePool(processes=1, crawler=crawler)
+    spool: list[Path] = []
 
-    async def run() -> list[tuple[int, int]]:
-        pages = [big_page(), HtmlResponse(URL, body=b"<p>small</p>")] * 3
-        return await asyncio.gather(*(pool.parse(where_parsed, page) for page in pages))
+    async def steps() -> list[tuple[int, int]]:
+        # More pages at once than a worker is sent before it answers (MAX_SENT).
+        pages = [big_page(), HtmlResponse(URL, body=b"<p>small</p>")] * 5
+        results = await asyncio.gather(*(pool.parse(where_parsed, page) for page in pages))
+        spool.append(Path(pool._spool_dir()))
+        assert list(spool[0].iterdir()) == []
+        return results
 
-    results = asyncio.run(run())
-    spool = Path(pool._spool_dir())
-    assert list(spool.iterdir()) == []
-    pool.close()
-    assert not spool.exists()
+    results = with_pool(pool, steps)
+    assert not spool[0].exists()
     assert {pid for pid, _ in results} != {os.getpid()}
     assert len({pid for pid, _ in results}) == 1
-    assert [size for _, size in results] == [200_007, 12] * 3
-    assert crawler.stats.values == {"parse/pages_in_processes": 6}
+    assert [size for _, size in results] == [200_007, 12] * 5
+    assert crawler.stats.values == {"parse/pages_in_processes": 10}
 
 
-def test_a_page_goes_through_the_pipe_when_its_file_cannot_be_written(
-    tmp_path: Path,
-) -> None:
+def test_a_page_whose_file_cannot_be_written_is_parsed_in_a_thread(tmp_path: Path) -> None:
     pool = ParsePool(processes=1)
     # As when /dev/shm is full: writing the page's file fails.
     pool._spool = str(tmp_path / "gone")
-    try:
-        pid, size = asyncio.run(pool.parse(where_parsed, big_page()))
-    finally:
-        pool.close()
-    assert (size, pool.counts) == (200_007, {"processes": 1})
-    assert pid != os.getpid()
+
+    async def steps() -> tuple[tuple[int, int], tuple[int, int]]:
+        return (await pool.parse(where_parsed, big_page()),
+                await pool.parse(where_parsed, HtmlResponse(URL, body=b"<p>small</p>")))
+
+    (pid, size), (small_pid, _) = with_pool(pool, steps)
+    assert (pid, size) == (os.getpid(), 200_007)
+    assert small_pid != os.getpid()
+    assert pool.counts == {"threads": 1, "processes": 1}
 
 
 def test_an_error_in_a_parser_reaches_the_spider() -> None:
     pool = ParsePool(processes=1)
-    try:
-        with pytest.raises(ValueError, match="no article at"):
-            asyncio.run(pool.parse(fails, big_page()))
+
+    async def steps() -> int:
+        with pytest.raises(ValueError, match="no article at") as raised:
+            await pool.parse(fails, big_page())
+        assert "In the parse worker" in "".join(raised.value.__notes__)
         # The worker is still there for the next page.
-        pid, _ = asyncio.run(pool.parse(where_parsed, big_page()))
-        assert pid != os.getpid()
-    finally:
-        pool.close()
+        pid, _ = await pool.parse(where_parsed, big_page())
+        return pid
+
+    assert with_pool(pool, steps) != os.getpid()
 
 
 def test_a_worker_that_dies_is_replaced_and_its_page_parsed_again(tmp_path: Path) -> None:
     crawler = Crawler()
     pool = ParsePool(processes=1, crawler=crawler)
-    try:
-        first, _ = asyncio.run(pool.parse(where_parsed, big_page()))
-        marker = str(tmp_path / "died")
-        pid, size = asyncio.run(pool.parse(dies_in_a_worker_once, big_page(), marker=marker))
-    finally:
-        pool.close()
+    marker = str(tmp_path / "died")
+
+    async def steps() -> tuple[int, int, int]:
+        first, _ = await pool.parse(where_parsed, big_page())
+        pid, size = await pool.parse(dies_in_a_worker_once, big_page(), marker=marker)
+        return first, pid, size
+
+    first, pid, size = with_pool(pool, steps)
     assert os.path.exists(marker)
     assert pid not in (first, os.getpid())
     assert size == 200_007
@@ -273,12 +296,13 @@ def test_a_worker_that_dies_is_replaced_and_its_page_parsed_again(tmp_path: Path
 def test_workers_that_never_parse_a_page_give_way_to_a_thread() -> None:
     crawler = Crawler()
     pool = ParsePool(processes=1, crawler=crawler)
-    try:
-        pid, size = asyncio.run(pool.parse(dies_in_every_worker, big_page()))
-        again, _ = asyncio.run(pool.parse(where_parsed, big_page()))
-    finally:
-        pool.close()
-    assert (pid, again, size) == (os.getpid(), os.getpid(), 200_007)
+
+    async def steps() -> tuple[int, int, int]:
+        pid, size = await pool.parse(dies_in_every_worker, big_page())
+        again, _ = await pool.parse(where_parsed, big_page())
+        return pid, again, size
+
+    assert with_pool(pool, steps) == (os.getpid(), os.getpid(), 200_007)
     assert pool.where == "threads"
     assert crawler.stats.values == {
         "parse/processes_unusable": 1, "parse/pages_in_threads": 2,
@@ -287,12 +311,14 @@ def test_workers_that_never_parse_a_page_give_way_to_a_thread() -> None:
 
 def test_workers_ignore_ctrl_c() -> None:
     pool = ParsePool(processes=1)
-    try:
-        pid, _ = asyncio.run(pool.parse(where_parsed, big_page()))
+
+    async def steps() -> tuple[int, int]:
+        pid, _ = await pool.parse(where_parsed, big_page())
         os.kill(pid, signal.SIGINT)
-        again, _ = asyncio.run(pool.parse(where_parsed, big_page()))
-    finally:
-        pool.close()
+        again, _ = await pool.parse(where_parsed, big_page())
+        return pid, again
+
+    pid, again = with_pool(pool, steps)
     assert again == pid
 
 
@@ -313,7 +339,11 @@ from tests.test_parse_pool import where_parsed
 
 if __name__ == "__main__":
     pool = ParsePool(processes=1)
-    pid, _ = asyncio.run(pool.parse(where_parsed, HtmlResponse("https://x.test/", body=b"a")))
+
+    async def first_page():
+        return await pool.parse(where_parsed, HtmlResponse("https://x.test/", body=b"a"))
+
+    pid, _ = asyncio.run(first_page())
     print(pid, flush=True)
     time.sleep(600)
 """
