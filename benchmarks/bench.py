@@ -359,7 +359,8 @@ def _thread(stack: str) -> tuple[str, list[str]]:
         # A worker's stack starts with the crawler, then the worker.
         last = processes.rstrip(";").rsplit('process ', 1)[-1]
         process = "parse worker " if "multiprocessing" in last else "crawler "
-    thread = frames[0].split(": ", 1)[-1].rstrip(")")
+    label = frames[0]  # "thread (PID): NAME", or "thread (PID)" for one without a name
+    thread = label.split(": ", 1)[1].rstrip(")") if ": " in label else label
     return process + thread, frames[1:]
 
 
