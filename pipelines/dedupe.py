@@ -48,13 +48,34 @@ def dedupe_comments(comments: list[dict[str, Any]]) -> tuple[list[dict[str, Any]
     return list(by_id.values()), dropped, len(repeats)
 
 
+def address_rank(url: str, canonical_url: str | None) -> tuple[bool, str, str]:
+    """How two pages of one article compare as its address (the lower first): a page at
+    its own canonical address before one that points elsewhere, then the smaller
+    canonical URL, then the smaller URL."""
+    canonical = canonical_url or url
+    return (canonical != url, canonical, url)
+
+
+def _record(item: ArticleItem) -> tuple[str, str | None, str | None]:
+    # One record per article for the whole crawl, the largest thing that grows with it:
+    # the URL usually is the canonical URL (one string kept, not two equal ones) and a
+    # few sections repeat on every record.
+    canonical = item.url if item.canonical_url == item.url else item.canonical_url
+    section = sys.intern(item.section) if item.section else item.section
+    return item.url, canonical, section
+
+
 class DedupePipeline:
     """Merge repeats of one article within a crawl and dedupe its comments.
 
-    A second page with the same identity (the same article id under another slug or
-    section, say) is passed on as the first one's alias: its URL joins the aliases and
-    its comments join the article, while the stored URL and section stay the first's.
-    Only small identity records are remembered, so memory stays flat on long crawls.
+    Two pages with the same identity (the same article id under another slug or
+    section, say) are one article, under the address of the page that ranks first
+    (``address_rank``: a page at its own canonical address, then the smaller canonical
+    URL): the other page's URL joins the aliases and its comments join the article. The
+    choice does not depend on which page the crawl reads first, so crawling twice stores
+    the same address. A page passed on as an alias loses its HTTP validators, which
+    belong to the address it was read at: the stored ones stay. Only small identity
+    records are remembered, so memory stays flat on long crawls.
     """
 
     def __init__(self, stats: StatsCollector) -> None:
@@ -71,16 +92,17 @@ class DedupePipeline:
         identity = article_identity(item)
         first = self.seen.get(identity)
         if first is None:
-            # One record per article for the whole crawl, the largest thing that grows
-            # with it: the URL usually is the canonical URL (one string kept, not two
-            # equal ones) and a few sections repeat on every record.
-            canonical = item.url if item.canonical_url == item.url else item.canonical_url
-            section = sys.intern(item.section) if item.section else item.section
-            self.seen[identity] = (item.url, canonical, section)
+            self.seen[identity] = _record(item)
+        elif address_rank(item.url, item.canonical_url) < address_rank(first[0], first[1]):
+            # This page gives the article its address; the one read before is the alias.
+            self.stats.inc_value("dedupe/articles_merged")
+            item.aliases = list(dict.fromkeys([*item.aliases, first[0]]))
+            self.seen[identity] = _record(item)
         else:
             self.stats.inc_value("dedupe/articles_merged")
             item.aliases = list(dict.fromkeys([*item.aliases, item.url]))
             item.url, item.canonical_url, item.section = first
+            item.etag = item.http_last_modified = None
         item.comments, dropped, marked = dedupe_comments(item.comments)
         if dropped:
             self.stats.inc_value("dedupe/comments_seen_twice", dropped)

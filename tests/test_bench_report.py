@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench import Run, pair_ratios, profile_summary, table
+from benchmarks.load import ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -44,10 +45,10 @@ def test_a_profile_is_split_by_process_and_thread(tmp_path: Path) -> None:
         f"{crawler};thread (70): MainThread;run (crawler/commands/crawl.py:42);"
         "doRead (twisted/internet/tcp.py:250) 60\n"
         f"{crawler};{worker};thread (88): MainThread;"
-        "parse_snapshot (/work/main/crawler/parse_pool.py:90);"
-        "parse_page (/work/main/crawler/parsing/page.py:80) 30\n"
+        f"parse_snapshot ({ROOT}/crawler/parse_pool.py:90);"
+        f"parse_page ({ROOT}/crawler/parsing/page.py:80) 30\n"
         f"{crawler};thread (71): PoolThread-store-writer-0;"
-        "write_articles (/work/main/pipelines/storage.py:274) 10\n"
+        f"write_articles ({ROOT}/pipelines/storage.py:274) 10\n"
     )
     summary = profile_summary(profile).splitlines()
     assert summary[0] == (
