@@ -45,7 +45,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import sqlalchemy as sa
 
@@ -96,7 +96,32 @@ class Run:
         return self.rows / self.elapsed if self.elapsed else 0.0
 
 
-class PostgresCpu:
+class _Sampler:
+    """A thread that reads something with psutil every ``interval`` while a ``with``
+    block runs (``_run``, until ``_stop`` is set)."""
+
+    def __init__(self, interval: float) -> None:
+        import psutil
+
+        self._psutil = psutil
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=type(self).__name__,
+                                        daemon=True)  # fmt: skip
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class PostgresCpu(_Sampler):
     """CPU time of the PostgreSQL backends connected to one database, while it is used.
 
     Backends are found in ``pg_stat_activity`` and read with psutil every ``interval``;
@@ -105,22 +130,9 @@ class PostgresCpu:
     """
 
     def __init__(self, db_url: str, interval: float = 0.25) -> None:
-        import psutil
-
-        self._psutil = psutil
+        super().__init__(interval)
         self.db_url = db_url
-        self.interval = interval
         self.seen: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pg-cpu", daemon=True)
-
-    def __enter__(self) -> PostgresCpu:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     @property
     def seconds(self) -> float:
@@ -149,7 +161,7 @@ class PostgresCpu:
             engine.dispose()
 
 
-class Descendants:
+class Descendants(_Sampler):
     """CPU time and memory of the processes a crawl starts (its parse workers and the
     fork server that starts them), which the kernel's accounting of the crawler leaves
     out: they are not its children, or are not waited for.
@@ -159,23 +171,10 @@ class Descendants:
     """
 
     def __init__(self, pid: int, interval: float = 0.2) -> None:
-        import psutil
-
-        self._psutil = psutil
+        super().__init__(interval)
         self.pid = pid
-        self.interval = interval
         self.cpu: dict[int, float] = {}
         self.peak_rss = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="descendants", daemon=True)
-
-    def __enter__(self) -> Descendants:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
     @property
     def cpu_seconds(self) -> float:
