@@ -174,7 +174,7 @@ class Descendants(_Sampler):
         super().__init__(interval)
         self.pid = pid
         self.cpu: dict[int, float] = {}
-        self.peak_rss = 0
+        self.peak_pss = 0
 
     @property
     def cpu_seconds(self) -> float:
@@ -191,18 +191,18 @@ class Descendants(_Sampler):
                 children = parent.children(recursive=True)
             except psutil.NoSuchProcess:
                 return
-            rss = 0
+            pss = 0
             for child in children:
                 try:
                     with child.oneshot():
                         times = child.cpu_times()
                         # Proportional: pages the fork server shares with the workers
                         # it forked count once in all.
-                        rss += child.memory_full_info().pss
+                        pss += child.memory_full_info().pss
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
                     continue
                 self.cpu[child.pid] = times.user + times.system
-            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
 
 
 def run_process(command: list[str], env: dict[str, str], log: Path) -> tuple[int, float, int]:
@@ -223,7 +223,7 @@ def run_process(command: list[str], env: dict[str, str], log: Path) -> tuple[int
             raise
     process.returncode = os.waitstatus_to_exitcode(status)
     return (process.returncode, usage.ru_utime + usage.ru_stime + descendants.cpu_seconds,
-            usage.ru_maxrss + descendants.peak_rss // 1024)  # fmt: skip
+            usage.ru_maxrss + descendants.peak_pss // 1024)  # fmt: skip
 
 
 def crawl_settings(base_url: str, concurrency: int) -> list[str]:
@@ -308,7 +308,7 @@ def _profiled(
             sampler.wait()
     return (os.waitstatus_to_exitcode(status),
             usage.ru_utime + usage.ru_stime + descendants.cpu_seconds,
-            usage.ru_maxrss + descendants.peak_rss // 1024)  # fmt: skip
+            usage.ru_maxrss + descendants.peak_pss // 1024)  # fmt: skip
 
 
 def profile_summary(path: Path, top: int = 25) -> str:

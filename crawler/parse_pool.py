@@ -111,6 +111,13 @@ def parse_snapshot(parse: Callable[..., Any], state: Snapshot, kwargs: dict[str,
     return parse(rebuilt(state), **kwargs)
 
 
+def _discard(path: str | None) -> None:
+    """Remove a page's file that no worker read."""
+    if path is not None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
 def _serve(conn: Connection) -> None:
     """A worker's life: parse what comes on ``conn`` and send back each result (or the
     exception), in order, until the crawl closes its end."""
@@ -176,12 +183,16 @@ class _Worker:
 
     def _died(self) -> None:
         self._detach()
-        for future in self.waiting:
-            if not future.done():
-                future.set_exception(BrokenProcessPool("a parse worker process died"))
-        self.waiting.clear()
+        self._give_back("a parse worker process died")
         self.process.join(1)
         self._on_death(self)
+
+    def _give_back(self, why: str) -> None:
+        """Fail the pages not answered, so that they are parsed again elsewhere."""
+        for future in self.waiting:
+            if not future.done():
+                future.set_exception(BrokenProcessPool(why))
+        self.waiting.clear()
 
     def _detach(self) -> None:
         if not self.conn.closed:
@@ -189,11 +200,13 @@ class _Worker:
             self.conn.close()
 
     def stop(self) -> None:
-        """Ask the worker to finish, and wait for it."""
+        """Ask the worker to finish, and wait for it; pages it has not answered are
+        failed, to be parsed elsewhere (none are left when a crawl closes)."""
         if not self.conn.closed:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
             self._detach()
+        self._give_back("parse worker processes stopped")
         self.process.join(10)
         if self.process.is_alive():
             self.process.kill()
@@ -246,14 +259,12 @@ class ParsePool:
             except OSError:
                 # /dev/shm full (containers often get 64 MB) or gone: parsed here, as a
                 # page too large for the pipe could hold up the reactor.
-                if path is not None and os.path.exists(path):
-                    os.unlink(path)
+                _discard(path)
                 break
             try:
                 result = await self._in_worker((parse, state, kwargs))
             except BrokenProcessPool:
-                if path is not None and os.path.exists(path):
-                    os.unlink(path)
+                _discard(path)
                 continue
             self._parsed_by_workers += 1
             self._parsed("processes")

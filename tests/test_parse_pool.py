@@ -309,6 +309,23 @@ def test_workers_that_never_parse_a_page_give_way_to_a_thread() -> None:
     }
 
 
+def test_pages_held_by_the_other_workers_go_to_the_thread_too() -> None:
+    # Two workers, each holding a page, both dying: the pages the second one held are
+    # parsed in the thread as well, not left waiting for an answer that never comes.
+    crawler = Crawler()
+    pool = ParsePool(processes=2, crawler=crawler)
+
+    async def steps() -> list[tuple[int, int]]:
+        pages = [pool.parse(dies_in_every_worker, big_page()) for _ in range(4)]
+        # A minute turns a page left waiting into a failure, not a test that never ends.
+        return await asyncio.wait_for(asyncio.gather(*pages), 60)
+
+    results = with_pool(pool, steps)
+    assert results == [(os.getpid(), 200_007)] * 4
+    assert pool.counts == {"threads": 4}
+    assert crawler.stats.values["parse/processes_unusable"] == 1
+
+
 def test_workers_ignore_ctrl_c() -> None:
     pool = ParsePool(processes=1)
 
