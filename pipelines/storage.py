@@ -34,7 +34,6 @@ from pipelines import nearduplicates as nd
 from pipelines import runs
 from pipelines.counters import COUNTERS
 from pipelines.dedupe import article_identity
-from pipelines.search_vectors import RawTsvectorDumper, SearchVectors
 from schemas import migrate
 from schemas import tables as t
 from schemas.engine import (
@@ -136,18 +135,6 @@ class WriteResult:
         return {**{name: getattr(self, name) for name in COUNTERS}, "failed": self.failed}
 
 
-@dataclass
-class _Thread:
-    """One article's comments in a write, as ``Storage._read_comments`` found them."""
-
-    position: int  # of the article in its group
-    article_pk: int | None  # None: the article is not stored yet
-    site: str
-    by_id: dict[str, dict[str, Any]]  # read this time, each id once
-    stored: dict[str, Any] = field(default_factory=dict)  # stored rows, by comment id
-    new_ids: list[str] = field(default_factory=list)  # to insert, in page order
-
-
 def _article_values(item: ArticleItem) -> dict[str, Any]:
     """The article's column values that a re-crawl may update (everything but the keys)."""
     image = item.image or {}
@@ -203,11 +190,9 @@ class Storage:
         self.near_duplicate_window = near_duplicate_window
         self.engine = create_engine(url, **engine_kwargs)
         self._upserts: dict[tuple[str, ...], Any] = {}
-        self._vectors: SearchVectors | None = None
         backend = self.engine.dialect.name
         if backend == "postgresql":
             self._insert = postgresql.insert
-            self._vectors = SearchVectors(self.engine)
         elif backend == "sqlite":
             self._insert = sqlite.insert
         else:
@@ -226,12 +211,8 @@ class Storage:
     def upgrade(self, revision: str = "head") -> None:
         """Apply the migrations (see ``schemas.migrate``)."""
         migrate.upgrade(self.engine, revision)
-        if self._vectors is not None:
-            self._vectors.forget_schema()
 
     def close(self) -> None:
-        if self._vectors is not None:
-            self._vectors.close()
         self.engine.dispose()
 
     def __enter__(self) -> Storage:
@@ -417,14 +398,6 @@ class Storage:
         linked = self._linked_names_of(
             conn, [row["id"] for row in stored_rows.values()]
         )
-        threads = self._read_comments(
-            conn,
-            [
-                ((stored_rows[identity]["id"] if identity in stored_rows else None),
-                 item.site, item.comments)
-                for identity, item in items
-            ],
-        )  # fmt: skip
         pks: list[int] = []
         new_rows: list[dict[str, Any]] = []
         new_positions: list[int] = []
@@ -550,7 +523,11 @@ class Storage:
         conn.execute(
             sa.delete(t.rejected_pages).where(self._among(t.rejected_pages.c.url, refused))
         )
-        new, updated, near = self._write_comments(conn, threads, pks, now, run_id)
+        new, updated, near = self._write_comments(
+            conn,
+            [(pk, item.site, item.comments) for pk, (_, item) in zip(pks, items, strict=True)],
+            now, run_id,
+        )  # fmt: skip
         result.comments_new += new
         result.comments_updated += updated
         result.comments_near_repeats += near
@@ -719,33 +696,45 @@ class Storage:
         self._insert_rows(conn, urls_table, rows, conflict=urls_table.c.url)
         return len(rows)
 
-    def _read_comments(
-        self, conn: sa.Connection, threads: list[tuple[int | None, str, Iterable[dict[str, Any]]]]
-    ) -> list[_Thread]:
-        """For each ``(stored article key or None, site, comments read this time)``: what
-        is stored of them, read with one query before the articles are written (nothing
-        written to articles changes comments), so that the new comments' search vectors
-        are asked for now (``pipelines.search_vectors``) and computed meanwhile. Comment
-        ids are the site's own: one is unique within its site only."""
+    def _write_comments(
+        self,
+        conn: sa.Connection,
+        threads: list[tuple[int, str, Iterable[dict[str, Any]]]],
+        now: datetime,
+        run_id: int | None,
+    ) -> tuple[int, int, int]:
+        """Insert new comments, update changed ones, touch the rest, and mark repeats, for
+        each ``(article key, site, comments read this time)``. Comment ids are the site's
+        own: one is unique within its site only.
+
+        Which comment repeats which is decided here, over every comment stored for the
+        article plus this write's (``nearduplicates.repeated_comments``: by posting time,
+        so the first posting is the original whatever the order of pages or writes); a
+        ``duplicate_of`` carried by the items is not used. A stored comment whose mark
+        changes (its original was stored later) is updated too. The articles' stored
+        comments are read with one query; the new ones go out as each article's are
+        decided (``_comment_inserts``), and the updates follow.
+
+        Returns (new, updated, newly marked near repeats).
+        """
         table = t.comments
-        read: list[_Thread] = []
-        for position, (article_pk, site, comments) in enumerate(threads):
+        wanted: list[tuple[int, str, dict[str, dict[str, Any]]]] = []
+        for article_pk, site, comments in threads:
             by_id: dict[str, dict[str, Any]] = {}
             for comment in comments:
                 by_id.setdefault(comment["comment_id"], comment)
             if by_id:
-                read.append(_Thread(position, article_pk, site, by_id))
-        if not read:
-            return read
+                wanted.append((article_pk, site, by_id))
+        if not wanted:
+            return 0, 0, 0
         columns = ("article_id", "site", *_COMMENT_FIELDS, "duplicate_of", "duplicate_kind")
         ids_by_site: dict[str, list[str]] = {}
-        for thread in read:
-            ids_by_site.setdefault(thread.site, []).extend(thread.by_id)
-        stored_pks = [thread.article_pk for thread in read if thread.article_pk is not None]
+        for _, site, by_id in wanted:
+            ids_by_site.setdefault(site, []).extend(by_id)
         rows = conn.execute(
             sa.select(table.c.id, table.c.comment_id, *(table.c[c] for c in columns)).where(
                 sa.or_(
-                    *([table.c.article_id.in_(stored_pks)] if stored_pks else []),
+                    table.c.article_id.in_([pk for pk, _, _ in wanted]),
                     *(
                         sa.and_(table.c.site == site, self._among(table.c.comment_id, ids))
                         for site, ids in ids_by_site.items()
@@ -758,66 +747,31 @@ class Storage:
         for row in rows:
             under_article.setdefault(row.article_id, []).append(row)
             by_key[row.site, row.comment_id] = row
-        for thread in read:
-            # Its own stored comments, and those of this write's ids stored anywhere.
-            stored = {row.comment_id: row for row in under_article.get(thread.article_pk, ())}
-            for comment_id in thread.by_id:
-                row = by_key.get((thread.site, comment_id))
-                if row is not None:
-                    stored[comment_id] = row
-            thread.stored = stored
-            thread.new_ids = [i for i in thread.by_id if i not in stored]
-        if self._vectors is not None and self._vectors.writable(conn):
-            self._vectors.send([th.by_id[i].get("text") for th in read for i in th.new_ids])
-        return read
-
-    def _write_comments(
-        self,
-        conn: sa.Connection,
-        threads: list[_Thread],
-        pks: list[int],
-        now: datetime,
-        run_id: int | None,
-    ) -> tuple[int, int, int]:
-        """Insert new comments, update changed ones, touch the rest, and mark repeats, for
-        the threads ``_read_comments`` read (``pks``: the article keys, by position).
-
-        Which comment repeats which is decided here, over every comment stored for the
-        article plus this write's (``nearduplicates.repeated_comments``: by posting time,
-        so the first posting is the original whatever the order of pages or writes); a
-        ``duplicate_of`` carried by the items is not used. A stored comment whose mark
-        changes (its original was stored later) is updated too. The new ones go out as
-        each article's are decided (``_comment_inserts``), and the updates follow.
-
-        Returns (new, updated, newly marked near repeats).
-        """
-        if not threads:
-            return 0, 0, 0
-        table = t.comments
-        with_vectors = self._vectors is not None and self._vectors.writable(conn)
-        if with_vectors:
-            vectors = iter(self._vectors.receive())
         # Checked once here, as the column type would check each row: the same value.
         seen_at = _aware(now)
         updates: list[tuple[int, dict[str, Any]]] = []
         unchanged: list[int] = []
         inserted = near = 0
-        with self._comment_inserts(conn, with_vectors) as insert:
-            for thread in threads:
-                article_pk, site, by_id, stored = (
-                    pks[thread.position], thread.site, thread.by_id, thread.stored,
-                )  # fmt: skip
+        with self._comment_inserts(conn) as insert:
+            for article_pk, site, by_id in wanted:
+                stored = {row.comment_id: row for row in under_article.get(article_pk, ())}
+                for comment_id in by_id:
+                    row = by_key.get((site, comment_id))
+                    if row is not None:
+                        stored[comment_id] = row
                 repeats, changes = _thread_marks(article_pk, by_id, stored)
-                for comment_id in thread.new_ids:
-                    comment = by_id[comment_id]
+                for comment_id, comment in by_id.items():
+                    if comment_id in stored:
+                        continue
                     original, kind = repeats.get(comment_id, (None, None))
-                    row = (
-                        site, comment_id, article_pk, seen_at, seen_at, run_id,
-                        comment.get("author"), comment.get("text"),
-                        comment.get("parent_id"), _aware(comment.get("posted_at")),
-                        original, kind,
+                    insert(
+                        (
+                            site, comment_id, article_pk, seen_at, seen_at, run_id,
+                            comment.get("author"), comment.get("text"),
+                            comment.get("parent_id"), _aware(comment.get("posted_at")),
+                            original, kind,
+                        )
                     )  # fmt: skip
-                    insert((*row, next(vectors)) if with_vectors else row)
                     inserted += 1
                     near += kind == "near"
                 for comment_id, row in stored.items():
@@ -844,22 +798,19 @@ class Storage:
         return inserted, len(updates), near
 
     @contextmanager
-    def _comment_inserts(
-        self, conn: sa.Connection, with_vectors: bool = False
-    ) -> Iterator[Callable[[tuple], None]]:
-        """A function taking new comment rows (``_COMMENT_COLUMNS`` in order, then the
-        search vector ``with_vectors``) one at a time; they are all in ``comments`` when
-        the block ends.
+    def _comment_inserts(self, conn: sa.Connection) -> Iterator[Callable[[tuple], None]]:
+        """A function taking new comment rows (``_COMMENT_COLUMNS`` in order) one at a time;
+        they are all in ``comments`` when the block ends.
 
         On PostgreSQL they stream into ``comments`` by one COPY, opened at the first row:
-        the server indexes each article's comments while the next article's repeats are
-        decided here, where writing them after the loop would make one wait for the
-        other. A plain COPY has no ``ON CONFLICT``, and needs none: the rows were read
-        under the write lock (``_lock_writes``), which every writer of comments takes, and
-        a batch never holds one comment twice (``_groups``). Should another writer break
-        that anyway, the batch fails and its articles are retried one by one, each reading
-        the rows committed meanwhile. Elsewhere: one executemany at the end, ``ON CONFLICT
-        DO NOTHING``.
+        the server indexes each article's comments (the search vector's parsing most of
+        it) while the next article's repeats are decided here, where writing them after
+        the loop would make one wait for the other. A plain COPY has no ``ON CONFLICT``,
+        and needs none: the rows were read under the write lock (``_lock_writes``), which
+        every writer of comments takes, and a batch never holds one comment twice
+        (``_groups``). Should another writer break that anyway, the batch fails and its
+        articles are retried one by one, each reading the rows committed meanwhile.
+        Elsewhere: one executemany at the end, ``ON CONFLICT DO NOTHING``.
         """
         table = t.comments
         if self.engine.dialect.name != "postgresql":
@@ -873,9 +824,6 @@ class Storage:
                     [dict(zip(_COMMENT_COLUMNS, row, strict=True)) for row in rows],
                 )
             return
-        columns, types = _COMMENT_COLUMNS, _COMMENT_COPY_TYPES
-        if with_vectors:
-            columns, types = (*columns, "search_vector"), (*types, "tsvector")
         raw = conn.connection.driver_connection
         with ExitStack() as stack:
             copy = None
@@ -884,13 +832,13 @@ class Storage:
                 nonlocal copy
                 if copy is None:
                     cursor = stack.enter_context(raw.cursor())
-                    cursor.adapters.register_dumper(None, RawTsvectorDumper)
                     copy = stack.enter_context(
                         cursor.copy(
-                            f"COPY comments ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
+                            f"COPY comments ({', '.join(_COMMENT_COLUMNS)})"
+                            " FROM STDIN (FORMAT BINARY)"
                         )
                     )
-                    copy.set_types(types)
+                    copy.set_types(_COMMENT_COPY_TYPES)
                 copy.write_row(row)
 
             yield write

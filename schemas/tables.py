@@ -297,11 +297,10 @@ ARTICLE_SUMMARY_VIEW = "article_summary"
 #: PostgreSQL text search configuration: ``french`` with word tokens passed through the
 #: ``unaccent`` dictionary before ``french_stem`` (stemming, stop words, accents ignored).
 SEARCH_CONFIG = "french_unaccent"
-#: PostgreSQL: a ``tsvector`` column of this name on each of ``SEARCH_TABLES``,
-#: GIN-indexed as ``ix_<table>_search_vector``. ``articles.search_vector``: stored
-#: generated, title at weight A, lead at B, body at C (``ts_rank`` ranks a title hit above
-#: a lead hit above a body hit); ``comments.search_vector``: the text, brought by the
-#: writer or set by the triggers of ``0006_comment_vectors`` (``pipelines.search_vectors``).
+#: PostgreSQL: a stored generated ``tsvector`` column of this name on each of
+#: ``SEARCH_TABLES``, GIN-indexed as ``ix_<table>_search_vector``.
+#: ``articles.search_vector``: title at weight A, lead at B, body at C (``ts_rank`` ranks a
+#: title hit above a lead hit above a body hit); ``comments.search_vector``: the text.
 SEARCH_VECTOR = "search_vector"
 SEARCH_TABLES = ("articles", "comments")
 #: SQLite: the external-content FTS5 table over each of ``SEARCH_TABLES`` (its rowid is

@@ -62,7 +62,7 @@ def test_upgrade_downgrade_upgrade(empty_db_url: str) -> None:
     assert migrate.current(empty_db_url) is None
 
     migrate.upgrade(empty_db_url)
-    assert migrate.current(empty_db_url) == migrate.head() == "0006_comment_vectors"
+    assert migrate.current(empty_db_url) == migrate.head() == "0005_sites"
     assert _inspect(empty_db_url) == (_head_tables(empty_db_url), {ARTICLE_SUMMARY_VIEW})
 
     migrate.downgrade(empty_db_url, "base")
@@ -137,14 +137,14 @@ def test_cli_upgrade_and_current(sqlite_url: str) -> None:
     assert done.returncode == 0, done.stderr
     shown = _cli("-m", "schemas.migrate", "current", "--url", sqlite_url)
     assert shown.returncode == 0, shown.stderr
-    assert "0006_comment_vectors (latest: 0006_comment_vectors)" in shown.stdout
+    assert "0005_sites (latest: 0005_sites)" in shown.stdout
 
 
 def test_plain_alembic_with_x_url(sqlite_url: str) -> None:
     done = _cli("-m", "alembic", "-c", "schemas/alembic.ini", "-x", f"url={sqlite_url}",
                 "upgrade", "head")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert migrate.current(sqlite_url) == "0006_comment_vectors"
+    assert migrate.current(sqlite_url) == "0005_sites"
 
 
 def test_cli_error_hides_password() -> None:
