@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from benchmarks.generated_site import article_spec
 from crawler.items import ArticleItem
-from pipelines.storage import Storage
+from pipelines.storage import BATCH_SIZE, Storage
 
 #: Commenters of the generated threads: few enough that authors comment several times
 #: under one article, so the repeat detection has work to do.
@@ -90,7 +90,9 @@ def prepared_articles(count: int, comments: int, first: int = 0) -> list[Article
     return items
 
 
-def measure(db_url: str, articles: int, comments: int, batch_size: int = 25) -> StorageFigure:
+def measure(
+    db_url: str, articles: int, comments: int, batch_size: int = BATCH_SIZE
+) -> StorageFigure:
     """Write ``articles`` x ``comments`` into ``db_url`` (migrated here, not timed)."""
     items = prepared_articles(articles, comments)
     with Storage(db_url) as storage:

@@ -49,8 +49,8 @@ NEAR_DUPLICATE_WINDOW_DAYS = 3
 DATABASE_URL = None
 #: Run the Alembic migrations when a crawl opens the database.
 DATABASE_AUTO_MIGRATE = True
-#: Articles written per transaction.
-STORE_BATCH_SIZE = 25
+#: Articles written per transaction (``pipelines.storage.BATCH_SIZE``).
+STORE_BATCH_SIZE = 50
 #: Worker processes that parse the article and comment pages (``crawler.parse_pool``): on
 #: a core of their own, where in the crawl's process they would share the GIL with the
 #: reactor, the pipelines and the storage thread. 0: none, ``PARSE_THREADS`` applies.

@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from crawler.items import ArticleItem, RejectedPageItem
 from crawler.parsing.dates import parse_date
 from pipelines.runs import json_safe
+from pipelines.storage import BATCH_SIZE
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,9 @@ class Spool:
         self.path.unlink(missing_ok=True)
 
 
-def replay(storage: Any, spool: Spool, *, run_id: int | None = None, batch_size: int = 25) -> Any:
+def replay(
+    storage: Any, spool: Spool, *, run_id: int | None = None, batch_size: int = BATCH_SIZE
+) -> Any:
     """Write every spooled item and run's end through ``storage``, in order, then empty
     the spool.
 

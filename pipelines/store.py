@@ -41,7 +41,7 @@ from pipelines.counters import COUNTERS, stat_key
 from pipelines.lockwatch import LockWatch
 from pipelines.runs import CrawlLockedError, RunLock, begin_run
 from pipelines.spool import RunEnd, Spool, replay, spool_path
-from pipelines.storage import Storage, WriteResult
+from pipelines.storage import BATCH_SIZE, Storage, WriteResult
 from pipelines.writer import InlineWriter, ThreadedWriter, reactor_running, wait_then
 from schemas.engine import (
     DatabaseUnavailableError,
@@ -89,7 +89,7 @@ class StorePipeline:
         self,
         url: str,
         *,
-        batch_size: int = 25,
+        batch_size: int = BATCH_SIZE,
         auto_migrate: bool = True,
         stats: StatsCollector | None = None,
         crawler: Crawler | None = None,
@@ -121,7 +121,7 @@ class StorePipeline:
         settings = crawler.settings
         pipeline = cls(
             database_url(settings),
-            batch_size=settings.getint("STORE_BATCH_SIZE", 25),
+            batch_size=settings.getint("STORE_BATCH_SIZE", BATCH_SIZE),
             auto_migrate=settings.getbool("DATABASE_AUTO_MIGRATE", True),
             stats=crawler.stats,
             crawler=crawler,
