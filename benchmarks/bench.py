@@ -13,7 +13,8 @@ In one invocation:
 3. the full crawl: ``scrapy crawl rtl`` from the site's robots.txt, sitemaps, feed and
    listings into a new PostgreSQL database on ``--server-url`` (dropped afterwards);
 4. the storage layer alone: ``benchmarks.storage_bench`` writes prepared articles with
-   long comment threads into another new database.
+   long comment threads into another new database; then PostgreSQL alone inserts the
+   same comment rows again with no client (``server_alone``), the ceiling of the first.
 
 Both crawls run with the same settings: ``--concurrency`` requests at a time (16), no
 delay, no AutoThrottle, robots.txt obeyed, ``--repeat`` times in turn (3). For each it
@@ -59,6 +60,7 @@ from benchmarks.load import (
 )
 from benchmarks.static_site import free_port, nginx, write_site
 from benchmarks.storage_bench import measure as measure_storage
+from benchmarks.storage_bench import server_alone
 
 
 @dataclass
@@ -435,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="rtl-bench-"))
     os.chmod(work, 0o755)
     runs: list[Run] = []
-    storage = None
+    storage = server = None
     profile = (ROOT / "var" / "benchmarks" / f"profile-{args.articles}.txt"
                if args.profile else None)  # fmt: skip
     try:
@@ -469,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             print("Storage alone ...", flush=True)
             with temporary_database(args.server_url) as db_url:
                 storage = measure_storage(db_url, args.storage_articles, args.storage_comments)
+                server = server_alone(db_url)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
@@ -487,6 +490,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"storage alone: {storage.comments_per_second:,.0f} comment rows/s "
               f"({storage.articles:,} articles x {args.storage_comments} comments in "
               f"{storage.seconds:.1f} s, {storage.articles_per_second:,.0f} articles/s)")
+        print(f"PostgreSQL alone: {server.comments_per_second:,.0f} comment rows/s (the same "
+              f"rows of every table inserted again by the server, no client: "
+              f"{server.seconds:.2f} s, median of 3); storage / PostgreSQL alone: "
+              f"{server.seconds / storage.seconds:.2f}")
     for run in runs:
         if run.returncode != 0 or run.errors:
             print(f"{run.name}: exit status {run.returncode}, {run.errors} ERROR lines "

@@ -4,18 +4,28 @@ No crawl, no parsing: articles with long comment threads, already in their clean
 (what ``pipelines.store`` receives), are written ``batch_size`` at a time into an empty
 database, the way a crawl writes them. The figure is comment rows per second (and
 articles per second), from the first write to the last commit.
+
+``server_alone`` is the ceiling that figure sits under: the same rows inserted again by
+PostgreSQL itself (``INSERT ... SELECT`` from copies on the server, no client, no
+network), so the server's own work (search vectors, foreign keys, indexes, WAL) is
+measured apart from everything the storage layer adds.
 """
 
 from __future__ import annotations
 
 import random
+import statistics
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from benchmarks.generated_site import article_spec
 from crawler.items import ArticleItem
+from pipelines import runs
 from pipelines.storage import BATCH_SIZE, Storage
+from schemas import tables as t
 
 #: Commenters of the generated threads: few enough that authors comment several times
 #: under one article, so the repeat detection has work to do.
@@ -93,14 +103,58 @@ def prepared_articles(count: int, comments: int, first: int = 0) -> list[Article
 def measure(
     db_url: str, articles: int, comments: int, batch_size: int = BATCH_SIZE
 ) -> StorageFigure:
-    """Write ``articles`` x ``comments`` into ``db_url`` (migrated here, not timed)."""
+    """Write ``articles`` x ``comments`` into ``db_url`` (migrated here, not timed), in
+    batches of ``batch_size`` under one crawl run, as the store pipeline does."""
     items = prepared_articles(articles, comments)
     with Storage(db_url) as storage:
         storage.upgrade()
+        # A crawl's rows name its run (a foreign key each), and so do these.
+        run_id = runs.begin_run(storage.engine, "storage-bench", "rtl", {}, datetime.now(UTC))
         started = time.perf_counter()
         for start in range(0, len(items), batch_size):
-            result = storage.write_articles(items[start : start + batch_size])
+            result = storage.write_articles(items[start : start + batch_size], run_id=run_id)
             if result.failures:
                 raise RuntimeError(f"storage failed: {result.failures[0].error}")
         seconds = time.perf_counter() - started
     return StorageFigure(articles, articles * comments, seconds)
+
+
+def server_alone(db_url: str, rounds: int = 3) -> StorageFigure:
+    """How fast PostgreSQL alone stores again every row ``measure`` wrote into ``db_url``
+    (articles, their versions, URLs, authors, tags, links and comments): each round
+    empties those tables and inserts their rows back from temporary copies, one
+    ``INSERT ... SELECT`` per table in foreign-key order, then rolls back, so the tables
+    end as they began. The median round.
+
+    The rows go into empty tables with their indexes, search vectors, foreign keys and
+    WAL, as the storage layer's rows do: the server does its own part of the work and
+    nothing else, so no client can store these rows faster on this machine.
+    """
+    seconds: list[float] = []
+    with Storage(db_url) as storage, storage.engine.connect() as conn:
+        copies: list[tuple[str, str]] = []
+        for table in t.metadata.sorted_tables:
+            if conn.execute(sa.select(sa.exists().select_from(table))).scalar_one():
+                columns = ", ".join(column.name for column in table.columns)
+                conn.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE bench_{table.name} AS"
+                    f" SELECT {columns} FROM {table.name}"
+                )
+                copies.append((table.name, columns))
+        articles, comments = (
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+            for table in (t.articles, t.comments)
+        )
+        conn.commit()
+        for _ in range(rounds):
+            # TRUNCATE is transactional here: the rollback brings the rows back (and those
+            # of the empty tables that refer to these, which CASCADE takes in too).
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(name for name, _ in copies)} CASCADE")
+            started = time.perf_counter()
+            for name, columns in copies:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {name} ({columns}) SELECT {columns} FROM bench_{name}"
+                )
+            seconds.append(time.perf_counter() - started)
+            conn.rollback()
+    return StorageFigure(articles, comments, statistics.median(seconds))
