@@ -14,7 +14,8 @@ In one invocation:
    listings into a new PostgreSQL database on ``--server-url`` (dropped afterwards);
 4. the storage layer alone: ``benchmarks.storage_bench`` writes prepared articles with
    long comment threads into another new database; then PostgreSQL alone inserts the
-   same comment rows again with no client (``server_alone``), the ceiling of the first.
+   same rows again with no client (``server_alone``), the ceiling of the first. Both
+   ``--repeat`` times, each round in a new database; the medians are printed.
 
 Both crawls run with the same settings: ``--concurrency`` requests at a time (16), no
 delay, no AutoThrottle, robots.txt obeyed, ``--repeat`` times in turn (3). For each it
@@ -59,8 +60,9 @@ from benchmarks.load import (
     temporary_database,
 )
 from benchmarks.static_site import free_port, nginx, write_site
+from benchmarks.storage_bench import StorageFigure, server_alone
 from benchmarks.storage_bench import measure as measure_storage
-from benchmarks.storage_bench import server_alone
+from pipelines.storage import BATCH_SIZE
 
 
 @dataclass
@@ -380,6 +382,33 @@ def _function(frame: str) -> str:
     return f"{name} ({path})" if path else name
 
 
+def storage_lines(rounds: list[tuple[StorageFigure, StorageFigure]]) -> list[str]:
+    """The storage figures of each round (the storage layer's writes, then PostgreSQL
+    alone storing the same rows again): comment rows per second of each and the ratio of
+    their times, as the median of the rounds with each round's value after it."""
+
+    def summary(values: list[float], form: str, unit: str = "") -> str:
+        text = form.format(statistics.median(values)) + unit
+        if len(values) > 1:
+            each = ", ".join(form.format(value) for value in values)
+            text += f" (median of {len(values)} rounds: {each})"
+        return text
+
+    written = rounds[0][0]
+    per_article = written.comments // max(written.articles, 1)
+    return [
+        "storage alone: "
+        + summary([w.comments_per_second for w, _ in rounds], "{:,.0f}", " comment rows/s")
+        + f"; {written.articles:,} articles x {per_article} comments, in batches of "
+        f"{BATCH_SIZE}",
+        "PostgreSQL alone: "
+        + summary([s.comments_per_second for _, s in rounds], "{:,.0f}", " comment rows/s")
+        + "; the same rows of every table inserted again by the server, no client",
+        "storage / PostgreSQL alone: "
+        + summary([s.seconds / w.seconds for w, s in rounds], "{:.2f}"),
+    ]
+
+
 def pair_ratios(runs: list[Run]) -> list[float]:
     """Full over floor pages/s, for each round that ran both (in the order they ran)."""
     floors = [run for run in runs if run.name == "floor"]
@@ -425,8 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storage-comments", type=int, default=100,
                         help="comments per article in the storage-only measure")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds of floor then full crawl; the ratio printed is the "
-                        "median of the rounds' ratios")  # fmt: skip
+                        help="rounds of floor then full crawl, and of the storage "
+                        "measures; a ratio printed is the median of the rounds'")  # fmt: skip
     parser.add_argument("--skip", action="append", default=[],
                         choices=["floor", "full", "storage"], help="leave a measure out")
     args = parser.parse_args(argv)
@@ -437,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="rtl-bench-"))
     os.chmod(work, 0o755)
     runs: list[Run] = []
-    storage = server = None
+    storage_rounds: list[tuple[StorageFigure, StorageFigure]] = []
     profile = (ROOT / "var" / "benchmarks" / f"profile-{args.articles}.txt"
                if args.profile else None)  # fmt: skip
     try:
@@ -468,10 +497,13 @@ def main(argv: list[str] | None = None) -> int:
                                                  profile if round_ == 1 else None,
                                                  round_))  # fmt: skip
         if "storage" not in args.skip:
-            print("Storage alone ...", flush=True)
-            with temporary_database(args.server_url) as db_url:
-                storage = measure_storage(db_url, args.storage_articles, args.storage_comments)
-                server = server_alone(db_url)
+            for round_ in range(1, args.repeat + 1):
+                label = f" ({round_} of {args.repeat})" if args.repeat > 1 else ""
+                print(f"Storage alone, then PostgreSQL alone{label} ...", flush=True)
+                with temporary_database(args.server_url) as db_url:
+                    written = measure_storage(db_url, args.storage_articles,
+                                              args.storage_comments)  # fmt: skip
+                    storage_rounds.append((written, server_alone(db_url)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print()
@@ -486,14 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         each = ", ".join(f"{ratio:.2f}" for ratio in ratios)
         print(f"ratio full/floor: {statistics.median(ratios):.2f} "
               f"(median of {len(ratios)} rounds: {each})")  # fmt: skip
-    if storage is not None:
-        print(f"storage alone: {storage.comments_per_second:,.0f} comment rows/s "
-              f"({storage.articles:,} articles x {args.storage_comments} comments in "
-              f"{storage.seconds:.1f} s, {storage.articles_per_second:,.0f} articles/s)")
-        print(f"PostgreSQL alone: {server.comments_per_second:,.0f} comment rows/s (the same "
-              f"rows of every table inserted again by the server, no client: "
-              f"{server.seconds:.2f} s, median of 3); storage / PostgreSQL alone: "
-              f"{server.seconds / storage.seconds:.2f}")
+    if storage_rounds:
+        print("\n".join(storage_lines(storage_rounds)))
     for run in runs:
         if run.returncode != 0 or run.errors:
             print(f"{run.name}: exit status {run.returncode}, {run.errors} ERROR lines "

@@ -1,5 +1,6 @@
 """What ``make bench`` prints from its measures: the ratio of each round and their
-median, and a profile's split by process and thread."""
+median, the storage figures of each round and theirs, and a profile's split by process
+and thread."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench import Run, pair_ratios, profile_summary, table
+from benchmarks.bench import Run, pair_ratios, profile_summary, storage_lines, table
 from benchmarks.load import ROOT
+from benchmarks.storage_bench import StorageFigure
 
 pytestmark = pytest.mark.unit
 
@@ -57,3 +59,24 @@ def test_a_profile_is_split_by_process_and_thread(tmp_path: Path) -> None:
     )
     assert "   30.0%  parse_page (crawler/parsing/page.py)" in summary
     assert "   10.0%  write_articles (pipelines/storage.py)" in summary
+
+
+def test_storage_rounds_give_medians_and_each_rounds_figure() -> None:
+    def rounds(*pairs: tuple[float, float]) -> list[tuple[StorageFigure, StorageFigure]]:
+        return [
+            (StorageFigure(200, 20_000, storage), StorageFigure(200, 20_000, server))
+            for storage, server in pairs
+        ]
+
+    lines = storage_lines(rounds((1.0, 0.8), (2.0, 1.0), (1.25, 1.0)))
+    assert lines == [
+        "storage alone: 16,000 comment rows/s (median of 3 rounds: 20,000, 10,000, 16,000);"
+        " 200 articles x 100 comments, in batches of 50",
+        "PostgreSQL alone: 20,000 comment rows/s (median of 3 rounds: 25,000, 20,000,"
+        " 20,000); the same rows of every table inserted again by the server, no client",
+        # Each round's ratio is of its own pair: 0.8/1.0, 1.0/2.0, 1.0/1.25.
+        "storage / PostgreSQL alone: 0.80 (median of 3 rounds: 0.80, 0.50, 0.80)",
+    ]
+    single = storage_lines(rounds((1.0, 0.5)))
+    assert single[0].startswith("storage alone: 20,000 comment rows/s; 200 articles")
+    assert single[2] == "storage / PostgreSQL alone: 0.50"
