@@ -2,8 +2,8 @@
 
 No crawl, no parsing: articles with long comment threads, already in their cleaned form
 (what ``pipelines.store`` receives), are written ``batch_size`` at a time into an empty
-database, the way a crawl writes them. The figure is comment rows per second (and
-articles per second), from the first write to the last commit.
+database, the way a crawl writes them. The figure is comment rows per second, from the
+first write to the last commit.
 
 ``server_alone`` is the ceiling that figure sits under: the same rows inserted again by
 PostgreSQL itself (``INSERT ... SELECT`` from copies on the server, no client, no
@@ -47,10 +47,6 @@ class StorageFigure:
     @property
     def comments_per_second(self) -> float:
         return self.comments / self.seconds if self.seconds else 0.0
-
-    @property
-    def articles_per_second(self) -> float:
-        return self.articles / self.seconds if self.seconds else 0.0
 
 
 def prepared_articles(count: int, comments: int, first: int = 0) -> list[ArticleItem]:

@@ -1,5 +1,5 @@
 """The storage benchmark's two figures (``make bench``): the storage layer writing
-prepared articles, and PostgreSQL alone inserting the same comment rows again."""
+prepared articles, and PostgreSQL alone inserting the same rows of every table again."""
 
 from __future__ import annotations
 
